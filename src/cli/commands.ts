@@ -1,7 +1,8 @@
-// The list of command groups. Each file registers its commands and imports the work lazily.
 import type { Command } from 'commander';
+import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
 
 export function registerCommands(program: Command): void {
   registerDoctor(program);
+  registerConfig(program);
 }

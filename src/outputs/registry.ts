@@ -1,0 +1,25 @@
+// Output type name → builder module, imported only when a config asks for that type.
+import type { OutputType } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import type { OutputBuilder } from './types.js';
+
+type Loader = () => Promise<OutputBuilder<any>>;
+
+const loaders: Partial<Record<OutputType, Loader>> = {
+  // each output module registers itself here with one line, e.g.
+  // tar: async () => (await import('./tar.js')).tarOutput,
+};
+
+export function availableOutputTypes(): OutputType[] {
+  return Object.keys(loaders) as OutputType[];
+}
+
+export async function outputBuilder(type: OutputType): Promise<OutputBuilder<any>> {
+  const load = loaders[type];
+  if (!load) {
+    throw new UsageError(`the output type "${type}" is not available in this version of Golden`, {
+      hint: `available output types: ${availableOutputTypes().join(', ') || '(none yet)'}`,
+    });
+  }
+  return load();
+}
