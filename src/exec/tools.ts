@@ -16,6 +16,12 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   'dpkg-deb': 'dpkg',
   'dpkg-query': 'dpkg',
   e2fsck: 'e2fsprogs',
+  debugfs: 'e2fsprogs',
+  setfattr: 'attr',
+  mtype: 'mtools',
+  dd: 'coreutils',
+  mknod: 'coreutils',
+  mkfifo: 'coreutils',
   'mkfs.ext4': 'e2fsprogs',
   'fsck.ext4': 'e2fsprogs',
   tune2fs: 'e2fsprogs',
@@ -52,6 +58,10 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   zstd: 'zstd',
   gzip: 'gzip',
   'disk-image-create': 'python3-diskimage-builder',
+  getfattr: 'attr',
+  pigz: 'pigz',
+  mkswap: 'util-linux',
+  mount: 'mount',
   lb: 'live-build',
 };
 
