@@ -56,6 +56,9 @@ export function addDist(state: ArchiveState, name: string, o: DistOptions): Dist
   for (const c of components) if (!NAME.test(c)) throw new UsageError(`invalid component "${c}"`);
   for (const ar of architectures) if (!/^[a-z0-9-]+$/.test(ar) || ar === 'source') throw new UsageError(`invalid architecture "${ar}"`);
   if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1)) throw new UsageError('--keep must be a whole number ≥ 1');
+  for (const [flag, v] of [['--origin', o.origin], ['--label', o.label], ['--description', o.description], ['--suite', o.suite]] as const) {
+    if (v !== undefined && (/[\n\r]/.test(v) || v.trim() === '')) throw new UsageError(`${flag} must be one non-empty line`);
+  }
   const d: Distribution = {
     suite: o.suite ?? name,
     components,
