@@ -48,6 +48,11 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   installSignalHandlers();
+  // `golden list | head` closes stdout early: that is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

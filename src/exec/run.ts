@@ -74,7 +74,6 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   const line = commandLine(cmd, args);
   const tool = basename(cmd);
   log.debug(`$ ${line}`);
-  log.file(`$ ${line}`);
   const { execa } = await import('execa');
   const started = Date.now();
   const inherit = opts.stdio === 'inherit';

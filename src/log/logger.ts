@@ -151,7 +151,7 @@ class Logger {
     const s = ((Date.now() - this.live.started) / 1000).toFixed(0);
     const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
     const frame = frames[Math.floor(Date.now() / 100) % frames.length];
-    process.stderr.write(`\r\x1b[2K${'  '.repeat(this.depth - 1)}${this.colors.cyan(frame ?? '*')} ${this.live.label} ${this.colors.dim(`${s}s`)}`);
+    process.stderr.write(`\r\x1b[2K${'  '.repeat(Math.max(0, this.depth - 1))}${this.colors.cyan(frame ?? '*')} ${this.live.label} ${this.colors.dim(`${s}s`)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Reads .deb/.udeb files (deb(5)) natively: the ar container, then control.tar.{,gz,xz,zst}, then the
 // control file. Also computes the file's checksums for the index. No dpkg-deb process per package.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UserError } from '../errors.js';
@@ -20,9 +20,9 @@ export interface FileHashes {
 export function hashBuffer(data: Buffer): FileHashes {
   return {
     size: data.length,
-    md5: createHash('md5').update(data).digest('hex'),
-    sha1: createHash('sha1').update(data).digest('hex'),
-    sha256: createHash('sha256').update(data).digest('hex'),
+    md5: hash('md5', data, 'hex'),
+    sha1: hash('sha1', data, 'hex'),
+    sha256: hash('sha256', data, 'hex'),
   };
 }
 

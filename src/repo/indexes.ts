@@ -5,12 +5,13 @@
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
-import { gzip, xzCompress } from './compress.js';
+import { gzip } from './compress.js';
 import { type Stanza, formatStanza, getField, parseDeb822 } from './deb822.js';
 import { type FileHashes, inspectDebs } from './debfile.js';
 import { type IndexFile, type IndexHashes, type ReleaseInfo, componentRelease, formatRelease, hashIndex } from './release.js';
 import { clearSign, detachSign, sourceDateEpoch } from './signing.js';
 import { compareVersions } from './version.js';
+import { type XzBlock, blockCache, xzIndex } from './xzblocks.js';
 
 /** One line of an index: a binary package (Packages) or a source package (Sources). */
 export interface IndexEntry {
@@ -126,20 +127,24 @@ export async function writeDist(opts: WriteDistOptions): Promise<IndexFile[]> {
       const plain = Buffer.from(plan.entries.map((e) => e.stanza).join('\n'));
       let gz: Buffer | undefined;
       let xz: Buffer | undefined;
+      let cache: Map<string, XzBlock> | undefined;
       if (prev) {
-        // An index that did not change keeps its compressed forms: no recompression on republish.
+        // An unchanged index keeps its compressed forms; a changed one reuses the xz blocks of its
+        // unchanged chunks.
         try {
-          if (readFileSync(join(prev, plan.path)).equals(plain)) {
+          const prevPlain = readFileSync(join(prev, plan.path));
+          const prevXz = readFileSync(join(prev, `${plan.path}.xz`));
+          if (prevPlain.equals(plain)) {
             gz = readFileSync(join(prev, `${plan.path}.gz`));
-            xz = readFileSync(join(prev, `${plan.path}.xz`));
+            xz = prevXz;
             reused.add(plan.path);
-          }
+          } else cache = blockCache(prevPlain, prevXz);
         } catch {
           gz = xz = undefined;
         }
       }
       gz ??= gzip(plain);
-      xz ??= await xzCompress(plain);
+      xz ??= await xzIndex(plain, cache);
       files.push({ path: plan.path, data: plain }, { path: `${plan.path}.gz`, data: gz }, { path: `${plan.path}.xz`, data: xz });
       const dir = dirname(plan.path);
       const [comp] = plan.path.split('/');

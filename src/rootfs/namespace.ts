@@ -82,7 +82,6 @@ export class MountNamespace implements AsyncDisposable {
     const holder = sourceFile('rootfs/payload/holder.sh');
     const argv = ['--pdeathsig', 'SIGKILL', '--', findTool('unshare')!, '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', '/bin/sh', holder, mountpoint ?? '/', mode, ...args];
     log.debug(`$ ${commandLine('setpriv', argv)}`);
-    log.file(`$ ${commandLine('setpriv', argv)}`);
     const child = spawn(findTool('setpriv')!, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GOLDEN_CHROOT_MOUNTS: opts.chrootMounts ? '1' : '0' },

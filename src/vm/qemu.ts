@@ -30,6 +30,8 @@ export interface VmOptions {
   serialLog?: string;
   /** Accelerator; `tcg` unless KVM is usable. */
   accel?: 'tcg' | 'kvm';
+  /** Open QEMU's window besides the serial console (golden run on a desktop); default: no display. */
+  display?: boolean;
 }
 
 const OVMF_DIR = '/usr/share/OVMF';
@@ -82,7 +84,7 @@ export function qemuCommand(opts: VmOptions, varsFile?: string): { cmd: string; 
   }
   for (const disk of opts.extraDisks ?? []) args.push('-drive', `file=${disk},format=${imageFormat(disk)},if=virtio`);
   args.push(...(opts.network ? ['-nic', 'user,model=virtio-net-pci'] : ['-nic', 'none']));
-  args.push('-display', 'none', '-vga', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot');
+  args.push(...(opts.display ? ['-vga', 'std'] : ['-display', 'none', '-vga', 'none']), '-serial', 'stdio', '-monitor', 'none', '-no-reboot');
   return { cmd: 'qemu-system-x86_64', args };
 }
 

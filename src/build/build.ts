@@ -1,0 +1,137 @@
+// `golden build`: load and check everything, then make the layers (base → packages → config → finalize),
+// each reused from the cache when its key is known, then the outputs; print a summary and record the
+// build for `golden plan` and `cache gc`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CacheStore, resolveCacheDir } from '../cache/store.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { CleanupStack, throwIfInterrupted } from '../lifecycle.js';
+import { formatBytes, log } from '../log/logger.js';
+import type { LayerInfo } from '../outputs/types.js';
+import { makePlan, type BuildPlan, type PlannedStep } from '../plan/plan.js';
+import { aptWorkDirs, sourcesId } from '../steps/apt.js';
+import type { BaseOptions } from '../steps/base.js';
+import { runConfig, type ConfigOptions } from '../steps/config.js';
+import { runFinalize, type FinalizeOptions } from '../steps/finalize.js';
+import { runPackages, type PackagesOptions } from '../steps/packages.js';
+import type { TreeStepContext } from '../steps/types.js';
+import { describeLayer, ensureLayer, type LayerJob } from './layers.js';
+import { makeOutput, type OutputRun } from './outputs.js';
+import { writeRecord } from './record.js';
+
+export interface BuildOptions {
+  configPath: string;
+  outputDir?: string;
+  cacheDir?: string;
+}
+
+export interface BuildSummary {
+  plan: BuildPlan;
+  layers: LayerInfo[];
+  steps: { name: string; key: string; cached: boolean; seconds: number }[];
+  outputs: OutputRun[];
+  seconds: number;
+  logFile: string;
+}
+
+export async function build(opts: BuildOptions): Promise<BuildSummary> {
+  const started = Date.now();
+  const loaded = await loadConfig(opts.configPath);
+  const store = CacheStore.open(resolveCacheDir(opts.cacheDir));
+  const planOpts = opts.outputDir === undefined ? {} : { outputDir: opts.outputDir };
+  // everything is checked (outputs, tools, files) before anything changes, the archive included
+  let plan = await makePlan(loaded, planOpts);
+  if (loaded.config.packages.metapackage) {
+    const { publishConfigMetapackage } = await import('./metapackage.js');
+    await log.step('metapackage', async () => {
+      const m = (await publishConfigMetapackage(loaded.config))!;
+      log.event({ event: 'metapackage', ...m });
+      return { cached: !m.changed, detail: `${m.name} ${m.version} in ${m.distribution}` };
+    });
+    plan = await makePlan(loaded, planOpts);
+  }
+  mkdirSync(plan.outputDir, { recursive: true });
+  const logFile = join(plan.outputDir, `${loaded.config.name}.build.log`);
+  writeFileSync(logFile, '');
+  log.attachFile(logFile);
+  log.file(`golden build ${loaded.configPath} (cache ${store.dir})`);
+  store.clearStale();
+
+  const cleanup = new CleanupStack();
+  try {
+    const layers: LayerInfo[] = [];
+    const steps: BuildSummary['steps'] = [];
+    for (const step of plan.steps) {
+      throwIfInterrupted();
+      const t0 = Date.now();
+      let cached = false;
+      await log.step(step.name, async () => {
+        const r = await ensureLayer({
+          step,
+          below: [...layers],
+          ctx: { loaded, config: loaded.config, store, cleanup, sourceDateEpoch: plan.sourceDateEpoch, sourceDateEpochExplicit: plan.sourceDateEpochExplicit },
+          ...(preparerFor(step, plan, store) ? { prepare: preparerFor(step, plan, store)! } : {}),
+          ...(runnerFor(step) ? { run: runnerFor(step)! } : {}),
+        });
+        layers.push(r.layer);
+        cached = r.cached;
+        return { cached: r.cached, detail: describeLayer(r) };
+      });
+      const seconds = (Date.now() - t0) / 1000;
+      steps.push({ name: step.name, key: step.key, cached, seconds });
+      log.event({ event: 'layer', step: step.name, key: step.key, cached, seconds });
+    }
+    const outputs: OutputRun[] = [];
+    for (const o of plan.outputs) {
+      throwIfInterrupted();
+      const t0 = Date.now();
+      let result: OutputRun | undefined;
+      await log.step(`output ${o.entry.type}`, async () => {
+        result = await makeOutput(o, { store, config: loaded.config, configDir: loaded.baseDir, layers, cleanup, sourceDateEpoch: plan.sourceDateEpoch });
+        return { cached: result.cached };
+      });
+      outputs.push(result!);
+      log.event({ event: 'output', type: o.entry.type, key: o.key, cached: result!.cached, seconds: (Date.now() - t0) / 1000, files: result!.files });
+    }
+    writeRecord(store, plan, new Map(steps.map((s) => [s.name, s])));
+    const summary: BuildSummary = { plan, layers, steps, outputs, seconds: (Date.now() - started) / 1000, logFile };
+    printSummary(summary);
+    return summary;
+  } finally {
+    await cleanup.dispose();
+  }
+}
+
+/** Package and config steps get apt's cache and lists (scripts in the config step may use apt too). */
+function preparerFor(step: PlannedStep, plan: BuildPlan, store: CacheStore): LayerJob['prepare'] {
+  if (step.name !== 'packages' && step.name !== 'config') return undefined;
+  const pk = plan.steps.find((s) => s.name === 'packages')!.options as PackagesOptions;
+  const base = plan.steps.find((s) => s.name === 'base')!.options as BaseOptions;
+  return (workDir) => aptWorkDirs(store, pk.vendor, pk.repositories, sourcesId(pk.vendor, base.sources, pk.repositories), workDir);
+}
+
+function runnerFor(step: PlannedStep): ((ctx: TreeStepContext) => Promise<void>) | undefined {
+  switch (step.name) {
+    case 'packages':
+      return (ctx) => runPackages(ctx as TreeStepContext<PackagesOptions>);
+    case 'config':
+      return (ctx) => runConfig(ctx as TreeStepContext<ConfigOptions>);
+    case 'finalize':
+      return (ctx) => runFinalize(ctx as TreeStepContext<FinalizeOptions>);
+    default:
+      return undefined;
+  }
+}
+
+function printSummary(s: BuildSummary): void {
+  const c = log.colors;
+  log.success(`built ${s.plan.loaded.config.name} ${s.plan.loaded.config.version} in ${s.seconds.toFixed(1)}s`);
+  for (const st of s.steps) log.info(`  ${st.name.padEnd(9)} ${st.cached ? c.cyan('cached') : `${st.seconds.toFixed(1)}s`}  ${c.dim(st.key.slice(0, 12))}`);
+  for (const o of s.outputs) {
+    for (const f of o.files) log.info(`  ${o.output.entry.type.padEnd(9)} ${f.path}  ${formatBytes(f.bytes)}${f.sha256 ? `  sha256 ${f.sha256}` : ''}${o.cached ? c.dim(' (cached)') : ''}`);
+  }
+  log.info(c.dim(`  build log: ${s.logFile}`));
+  log.event({ event: 'build-end', seconds: s.seconds, outputs: s.outputs.flatMap((o) => o.files), steps: s.steps });
+}
+
+export type { LoadedConfig };

@@ -1,0 +1,68 @@
+// What the installed machine takes its updates from: the company's apt sources (deb822, the key inline in
+// Signed-By) and the unattended-upgrades policy. One derivation for all three installers (Golden's own,
+// debian-installer's preseed, Ubuntu's autoinstall), so they cannot drift apart.
+import { deriveConfig, AUTO_UPGRADES_FILE, UNATTENDED_FILE } from '../config/derive.js';
+import { isGoldenRepository, type GoldenConfig } from '../config/schema.js';
+import { deb822Sources } from '../repo/sources.js';
+import { resolveGoldenRepository } from '../steps/apt.js';
+import { log } from '../log/logger.js';
+
+export interface CompanySource {
+  name: string;
+  /** Where the file goes: the same name the config step gives it, so the installer replaces, never duplicates. */
+  path: string;
+  uri: string;
+  suites: string[];
+  components: string[];
+  /** The armoured key (what Signed-By holds). */
+  key: string;
+  content: string;
+}
+
+/** Repositories that stay on deployed machines, as deb822 sources with the key inline. */
+export function companySources(config: GoldenConfig): CompanySource[] {
+  const keep = config.updates.sources;
+  const out: CompanySource[] = [];
+  for (const r of config.repositories) {
+    if (r.use === 'build') continue;
+    if (keep && !keep.includes(r.name)) continue;
+    let uri: string | undefined;
+    let suites: string[];
+    let components: string[];
+    let keyFile: string;
+    if (isGoldenRepository(r)) {
+      uri = r.deployedUrl;
+      if (!uri) {
+        log.warn(`installer: repository ${r.name} has no deployedUrl, so installed machines get no apt source for it`);
+        continue;
+      }
+      const g = resolveGoldenRepository(r, config);
+      suites = [g.distribution];
+      components = g.components;
+      keyFile = g.key;
+    } else {
+      uri = r.deployedUrl ?? r.url;
+      suites = r.suites;
+      components = r.components;
+      keyFile = r.key;
+    }
+    let content = deb822Sources({ uris: uri, suites, components, signedBy: keyFile });
+    // a flat repository (suite "dir/") must not name components (sources.list(5))
+    if (suites.every((s) => s.endsWith('/'))) content = content.replace(/^Components: .*\n/m, '');
+    const key = content.slice(content.indexOf('Signed-By:\n') + 'Signed-By:\n'.length).split('\n').map((l) => (l === ' .' ? '' : l.slice(1))).join('\n').trim() + '\n';
+    out.push({ name: r.name, path: `/etc/apt/sources.list.d/golden-${r.name}.sources`, uri, suites, components, key, content: `# Written by Golden from repositories (${r.name})\n${content}` });
+  }
+  return out;
+}
+
+/** The apt.conf.d files of updates.unattended (empty when it is disabled), as the config loader derives them. */
+export function unattendedPolicyFiles(config: GoldenConfig): { path: string; content: string }[] {
+  if (!config.updates.unattended.enabled) return [];
+  const derived = config.files.some((f) => f.destination === UNATTENDED_FILE) ? config : deriveConfig(config);
+  const out: { path: string; content: string }[] = [];
+  for (const path of [AUTO_UPGRADES_FILE, UNATTENDED_FILE]) {
+    const f = derived.files.find((x) => x.destination === path);
+    if (f && 'content' in f) out.push({ path, content: f.content });
+  }
+  return out;
+}

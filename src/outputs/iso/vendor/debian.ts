@@ -1,0 +1,22 @@
+// Debian: live-boot. It mounts the disc at /run/live/medium and stacks the squashfs files listed in
+// /live/filesystem.module (base first) as overlay lower layers under a tmpfs upper. live-config is
+// left out on purpose: it costs ~50 s per boot under emulation and Golden's config layer already did
+// its work (users, hostname, locale) at build time.
+import type { LiveVendor } from './types.js';
+
+export const debianVendor: LiveVendor = {
+  name: 'debian',
+  liveDir: 'live',
+  bootArguments: ['boot=live'],
+  isoFileArgument: (v) => `findiso=${v}`,
+  mediumMountpoint: '/run/live/medium',
+  imagePackages: (arch) => [`linux-image-${arch}`, 'live-boot', 'systemd-sysv'],
+  layerFileNames: (steps) => steps.map((step, i) => `${String(i + 1).padStart(2, '0')}-${step.replace(/[^A-Za-z0-9_-]+/g, '_')}.squashfs`),
+  layerManifest: (names) => ({ 'filesystem.module': `${names.join('\n')}\n` }),
+  layerArguments: () => [],
+  signedBootFiles: () => ({
+    shim: '/usr/lib/shim/shimx64.efi.signed',
+    mokManager: '/usr/lib/shim/mmx64.efi.signed',
+    grub: '/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed',
+  }),
+};

@@ -1,0 +1,72 @@
+// The packages layer: install what the config asks for (packages.install, package lists, the
+// metapackage) and what the outputs need in the image, then purge packages.remove. The initramfs is
+// built once at the end instead of once per kernel hook and trigger.
+import { readFileSync } from 'node:fs';
+import type { GoldenConfig } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import { sourceFile } from '../paths.js';
+import { aptGet, buildRepositories, repositoryInputFiles, writeBuildSources, type BuildRepository } from './apt.js';
+import type { StepInputs, TreeStepContext } from './types.js';
+
+export interface PackagesOptions {
+  vendor: string;
+  install: string[];
+  remove: string[];
+  repositories: BuildRepository[];
+  /** Packages an output type needs in the image (e.g. a kernel for disks), listed for `plan`. */
+  forOutputs: string[];
+}
+
+/** Package names of a list file: one per line (or several separated by blanks), "#" starts a comment. */
+export function parsePackageList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .flatMap((l) => l.split(/\s+/))
+    .filter(Boolean);
+}
+
+/** Locale packages follow from config.locale: anything but C/POSIX needs `locales`. */
+export function impliedPackages(config: GoldenConfig): string[] {
+  const out: string[] = [];
+  if (!/^(C|POSIX)(\..*)?$/.test(config.locale)) out.push('locales');
+  if (config.users.some((u) => u.sudo)) out.push('sudo');
+  return out;
+}
+
+export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[]): StepInputs<PackagesOptions> {
+  const fromLists: string[] = [];
+  for (const [i, file] of config.packages.lists.entries()) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InputError({ file, field: `packages.lists[${i}]` }, `cannot read the package list: ${(err as Error).message}`);
+    }
+    fromLists.push(...parsePackageList(text));
+  }
+  const wanted = config.packages.metapackage ? [config.packages.metapackage.name] : [...config.packages.install, ...fromLists];
+  const install = [...new Set([...wanted, ...impliedPackages(config), ...outputPackages])].sort();
+  const repositories = buildRepositories(config);
+  return {
+    options: { vendor: config.distribution.vendor, install, remove: [...new Set(config.packages.remove)].sort(), repositories, forOutputs: [...new Set(outputPackages)].sort() },
+    files: [...config.packages.lists, ...repositoryInputFiles(repositories), sourceFile('steps/payload/initramfs-defer.sh'), sourceFile('steps/payload/initramfs-build.sh')],
+  };
+}
+
+/** Pipe a payload script (a real file under src/steps/payload/) into bash in the image. */
+export async function runPayload(ctx: TreeStepContext, name: string, args: readonly string[], purpose: string): Promise<void> {
+  await ctx.root.chroot('/bin/bash', ['-s', '--', ...args], { input: readFileSync(sourceFile(`steps/payload/${name}`)), purpose });
+}
+
+export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promise<void> {
+  const o = ctx.options;
+  writeBuildSources(ctx.root, o.repositories);
+  await runPayload(ctx, 'initramfs-defer.sh', [], 'defer update-initramfs');
+  await aptGet(ctx.root, ['update', '-q'], 'update the package lists');
+  if (o.install.length > 0) await aptGet(ctx.root, ['install', '-y', '-q', ...o.install], `install ${o.install.length} packages`);
+  if (o.remove.length > 0) await aptGet(ctx.root, ['purge', '-y', '-q', ...o.remove], `purge ${o.remove.join(' ')}`);
+  await runPayload(ctx, 'initramfs-build.sh', [], 'build the initramfs');
+  // apt's binary caches are rebuilt on demand; they only make the layer bigger.
+  await ctx.root.sh('rm -f /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin');
+}

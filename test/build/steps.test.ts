@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { run } from '../../src/exec/run.js';
+import { compressorCommand, tarArgs } from '../../src/outputs/tar.js';
+import { mmdebstrapArgs, type BaseOptions } from '../../src/steps/base.js';
+import { grubDropin, kernelCommandLine } from '../../src/steps/kernel-cmdline.js';
+import { parsePackageList } from '../../src/steps/packages.js';
+import { repoRoot } from '../helpers.js';
+
+const base: BaseOptions = {
+  kind: 'mmdebstrap',
+  vendor: 'debian',
+  suite: 'bookworm',
+  architecture: 'amd64',
+  variant: 'minbase',
+  components: ['main', 'contrib'],
+  sources: ['deb http://mirror.invalid/debian bookworm main contrib'],
+  packages: ['less', 'vim-tiny'],
+  extraOptions: ['--verbose'],
+};
+
+test('mmdebstrap command line: variant, packages, .deb cache bind, hooks, then suite, target, sources', () => {
+  const args = mmdebstrapArgs(base, '/c/tmp/x/tree', '/c/debs/debian');
+  assert.ok(args.includes('--variant=minbase'));
+  assert.ok(args.includes('--components=main,contrib'));
+  assert.ok(args.includes('--include=less,vim-tiny'));
+  assert.ok(args.includes('--skip=essential/unlink'), 'downloaded .debs stay in the cache');
+  assert.ok(args.some((a) => a.startsWith('--setup-hook=mount --bind ') && a.includes("'/c/debs/debian'")));
+  assert.ok(args.some((a) => a.startsWith('--customize-hook=umount')));
+  assert.ok(args.some((a) => a.includes('rm -f') && a.includes('/etc/resolv.conf')), 'no host resolv.conf in the base layer');
+  assert.deepEqual(args.slice(-4), ['--verbose', 'bookworm', '/c/tmp/x/tree', 'deb http://mirror.invalid/debian bookworm main contrib']);
+});
+
+test('package lists: one or more names per line, comments and blank lines ignored', () => {
+  assert.deepEqual(parsePackageList('# tools\nless\n\nvim-tiny curl # net\n  htop  \n'), ['less', 'vim-tiny', 'curl', 'htop']);
+});
+
+test('tar is reproducible: sorted, numeric owners, clamped mtimes, no atime/ctime; compressors use every core', () => {
+  const args = tarArgs('/mnt', 1700000000);
+  for (const a of ['--sort=name', '--numeric-owner', '--xattrs', '--mtime=@1700000000', '--clamp-mtime', '--format=posix']) assert.ok(args.includes(a), a);
+  assert.ok(args.some((a) => a.includes('delete=atime,delete=ctime')));
+  assert.deepEqual(compressorCommand('zstd')?.slice(0, 2), ['zstd', '-T0']);
+  assert.deepEqual(compressorCommand('xz')?.slice(0, 2), ['xz', '-T0']);
+  assert.ok(compressorCommand('gz')!.includes('-n'), 'gzip without name and time stamp');
+  assert.equal(compressorCommand('none'), undefined);
+});
+
+test('kernel command line goes to a GRUB drop-in that appends to the distribution default', () => {
+  const config = { kernel: { commandLine: ['console=ttyS0,115200', 'quiet'] } } as never;
+  assert.equal(kernelCommandLine(config), 'console=ttyS0,115200 quiet');
+  assert.match(grubDropin(config), /^GRUB_CMDLINE_LINUX="\$\{GRUB_CMDLINE_LINUX:\+\$GRUB_CMDLINE_LINUX \}console=ttyS0,115200 quiet"$/m);
+});
+
+test('every shell payload of the build and of the test fixtures passes shellcheck', async () => {
+  const dirs = [join(repoRoot, 'src', 'steps', 'payload'), join(repoRoot, 'test', 'fixtures', 'payload')];
+  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.sh')).map((f) => join(d, f)));
+  assert.ok(files.length >= 4);
+  for (const f of files) {
+    const text = (await import('node:fs')).readFileSync(f, 'utf8');
+    assert.match(text, /^#!\/bin\/bash\n/, `${f} is a bash script`);
+    assert.match(text, /^set -euo pipefail$/m, `${f} sets -euo pipefail`);
+  }
+  const r = await run('shellcheck', files, { allowFailure: true });
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+});

@@ -1,0 +1,150 @@
+// Quick tests of the ISO's pure parts (names, menus, command lines) and of the step order of `golden iso`.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { run } from '../../src/exec/run.js';
+import { parseDeb822Sources, parseOneLineSources } from '../../src/isobuild/host-mirror.js';
+import { parseDiskInfo } from '../../src/isobuild/cli-actions.js';
+import { discPath } from '../../src/outputs/iso/additional-files.js';
+import { capitalise, diskInfoLine, volumeId } from '../../src/outputs/iso/disk-info.js';
+import { grubConfig, grubQuote, loopbackConfig } from '../../src/outputs/iso/grub-config.js';
+import { cdromSources, parsePackageList, poolDir } from '../../src/outputs/iso/pool.js';
+import { debianVendor } from '../../src/outputs/iso/vendor/debian.js';
+import { ubuntuVendor } from '../../src/outputs/iso/vendor/ubuntu.js';
+import { xorrisoArgs } from '../../src/outputs/iso/xorriso.js';
+import { compressionTag, mksquashfsArgs, resolveCompression } from '../../src/outputs/squashfs.js';
+import { repoRoot, runGolden, tempDir } from '../helpers.js';
+
+const EPOCH = 1767225600; // 2026-01-01T00:00:00Z
+
+test('.disk/info follows isobuild: "{CapProject} {version} - {Daily|Release} {arch} ({YYYYMMDD})"', () => {
+  assert.equal(diskInfoLine({ capProject: 'Golden', version: '1.2', official: false, arch: 'amd64', epoch: EPOCH }), 'Golden 1.2 - Daily amd64 (20260101)');
+  assert.equal(diskInfoLine({ capProject: 'Golden', version: '1.2', official: true, arch: 'amd64', epoch: EPOCH }), 'Golden 1.2 - Release amd64 (20260101)');
+  assert.equal(capitalise('office-desktop'), 'Office-desktop');
+  assert.deepEqual(parseDiskInfo('Office Desk 2.0 - Release amd64 (20260101)'), { capProject: 'Office Desk', version: '2.0', official: true });
+});
+
+test('the volume id is at most 32 characters and keeps the version whole', () => {
+  assert.equal(volumeId({ capProject: 'Golden', version: '1.2', arch: 'amd64' }), 'Golden 1.2 amd64');
+  const long = volumeId({ capProject: 'Accounting-department-workstation', version: '2026.01.5', arch: 'amd64' });
+  assert.ok(long.length <= 32, long);
+  assert.ok(long.endsWith(' 2026.01.5'), long);
+  assert.ok(volumeId({ capProject: 'X'.repeat(40), version: 'v'.repeat(40), arch: 'amd64' }).length <= 32);
+  assert.equal(volumeId({ capProject: 'My Image!', version: '1', arch: 'amd64' }), 'My_Image_ 1 amd64');
+});
+
+test('grub.cfg: live, safe graphics, UEFI-only firmware entry, short timeout, arguments in order and quoted', () => {
+  const cfg = grubConfig({ title: 'Golden 1.0', vendor: debianVendor, kernelArguments: ['console=ttyS0', 'ds=nocloud;s=file:///x/'], layers: ['01-base.squashfs'], timeoutSeconds: 3 });
+  assert.match(cfg, /set timeout=3/);
+  assert.match(cfg, /menuentry 'Start Golden 1.0 \(live\)' \{\n\tlinux\t\/live\/vmlinuz boot=live console=ttyS0 'ds=nocloud;s=file:\/\/\/x\/'\n\tinitrd\t\/live\/initrd.img/);
+  assert.match(cfg, /safe graphics\)' \{\n\tlinux\t.* nomodeset\n/);
+  assert.match(cfg, /if \[ "\$grub_platform" = "efi" \]; then\n(.*\n)*menuentry 'UEFI Firmware Settings' \{\n\tfwsetup/);
+  assert.equal(grubQuote("it's"), `'it'\\''s'`);
+  const withInstaller = grubConfig({ title: 'G 1', vendor: debianVendor, kernelArguments: ['quiet'], layers: [], timeoutSeconds: 3, extraEntries: [{ title: 'Install G', kernelArguments: ['golden.install=guided'] }] });
+  assert.match(withInstaller, /menuentry 'Install G' \{\n\tlinux\t\/live\/vmlinuz boot=live quiet golden.install=guided\n/);
+  assert.ok(withInstaller.indexOf('(live)') < withInstaller.indexOf('Install G'), 'the live entry stays the default');
+  const loop = loopbackConfig({ title: 'Golden 1.0', vendor: debianVendor, kernelArguments: [], layers: [], timeoutSeconds: 3 });
+  assert.match(loop, /linux\t\/live\/vmlinuz boot=live "findiso=\$\{iso_path\}"/);
+  const ub = grubConfig({ title: 'U 1', vendor: ubuntuVendor, kernelArguments: [], layers: ubuntuVendor.layerFileNames(['base', 'config']), timeoutSeconds: 1 });
+  assert.match(ub, /\/casper\/vmlinuz boot=casper layerfs-path=base.config.squashfs/);
+});
+
+test('the image gets a kernel, live-boot and systemd, but not live-config (50 s per boot under emulation)', async () => {
+  const { isoOutput } = await import('../../src/outputs/iso/index.js');
+  const { goldenConfigSchema } = await import('../../src/config/schema.js');
+  const config = goldenConfigSchema.parse({ name: 'x', outputs: [{ type: 'iso' }] });
+  const pkgs = isoOutput.imagePackages!(config.outputs[0] as never, config);
+  assert.deepEqual(pkgs, ['linux-image-amd64', 'live-boot', 'systemd-sysv']);
+});
+
+test('layer file names sort in stacking order and filesystem.module lists them base first', () => {
+  const names = debianVendor.layerFileNames(['base', 'packages', 'config', 'finalize', 'live']);
+  assert.deepEqual(names, ['01-base.squashfs', '02-packages.squashfs', '03-config.squashfs', '04-finalize.squashfs', '05-live.squashfs']);
+  assert.deepEqual([...names].sort(), names);
+  assert.equal(debianVendor.layerManifest(names)['filesystem.module'], `${names.join('\n')}\n`);
+});
+
+test('xorriso: BIOS El Torito, UEFI El Torito on the appended GPT ESP, hybrid MBR, ISO level 3', () => {
+  const args = xorrisoArgs({ isoRoot: '/w/iso-root', espImage: '/w/esp.img', volumeId: 'Golden 1 amd64', output: '/o.iso', sourceDateEpoch: EPOCH });
+  const s = args.join(' ');
+  assert.match(s, /-iso-level 3/);
+  assert.match(s, /-b boot\/grub\/i386-pc\/eltorito.img -no-emul-boot -boot-load-size 4 -boot-info-table --grub2-boot-info/);
+  assert.match(s, /--grub2-mbr \/usr\/lib\/grub\/i386-pc\/boot_hybrid.img/);
+  assert.match(s, /-append_partition 2 0xef \/w\/esp.img -appended_part_as_gpt/);
+  assert.match(s, /-eltorito-alt-boot -e --interval:appended_partition_2:all:: -no-emul-boot/);
+  assert.equal(args[args.indexOf('-V') + 1], 'Golden 1 amd64');
+  assert.equal(args.at(-1), '/w/iso-root');
+  assert.ok(args.includes('--modification-date=2026010100000000'));
+});
+
+test('compression presets: fast is zstd 3, small is xz', () => {
+  assert.deepEqual(resolveCompression('fast'), { algorithm: 'zstd', level: 3 });
+  assert.deepEqual(resolveCompression('small'), { algorithm: 'xz' });
+  assert.equal(compressionTag(resolveCompression({ algorithm: 'zstd', level: 15 })), 'zstd-15');
+  const fast = mksquashfsArgs(resolveCompression('fast'), 2).join(' ');
+  assert.match(fast, /-comp zstd -Xcompression-level 3/);
+  assert.match(mksquashfsArgs(resolveCompression('small'), 2).join(' '), /-comp xz -Xbcj x86/);
+});
+
+test('pool lists: one name a line, comments, and germinate tables', () => {
+  assert.deepEqual(parsePackageList('# pool\nhello\n\nvim-tiny # editor\n'), ['hello', 'vim-tiny']);
+  const germinate = 'Package        | Source | Why\n---------------+--------+----\nhello          | hello  | Ubuntu.Desktop\nlibc6 | glibc | Rescue\n---------------+--------+----\n';
+  assert.deepEqual(parsePackageList(germinate), ['hello', 'libc6']);
+  assert.equal(poolDir('main', 'libc6'), 'pool/main/libc/libc6');
+  assert.equal(poolDir('main', 'hello'), 'pool/main/h/hello');
+});
+
+test('cdrom.sources is deb822 with the key inline ("." for blank armour lines) and no date check', () => {
+  const key = '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxjMEabc\n=abcd\n-----END PGP PUBLIC KEY BLOCK-----\n';
+  const text = cdromSources({ mountpoint: '/run/live/medium', suite: 'bookworm', publicKey: key });
+  assert.match(text, /^Types: deb\nURIs: file:\/\/\/run\/live\/medium\nSuites: bookworm\nComponents: main\nCheck-Date: no\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n \.\n xjMEabc\n/);
+});
+
+test('the host mirror is read from deb822 and one-line apt sources', () => {
+  const d = parseDeb822Sources('Types: deb\n# comment\nURIs: http://m.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb-src\nURIs: http://x/\nSuites: s\n');
+  assert.deepEqual(d, [{ uri: 'http://m.example/debian', suites: ['bookworm', 'bookworm-updates'], components: ['main'] }]);
+  assert.deepEqual(parseOneLineSources('deb [arch=amd64] http://m.example/debian bookworm main contrib\n# deb http://old bullseye main\n'), [
+    { uri: 'http://m.example/debian', suites: ['bookworm'], components: ['main', 'contrib'] },
+  ]);
+});
+
+test('additional files may not leave the disc or replace its own directories', () => {
+  assert.equal(discPath('/cloud-init-data/user-data'), 'cloud-init-data/user-data');
+  assert.throws(() => discPath('../etc/passwd'), /not a path on the disc/);
+  assert.throws(() => discPath('/live/x'), /would replace the disc's own \/live/);
+});
+
+test('golden iso: a step run out of order names the step that must come first', async () => {
+  const dir = tempDir();
+  const w = join(dir, 'w');
+  let r = await runGolden(['iso', '--work-dir', w, 'make-iso', '--dest', join(dir, 'x.iso')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /not an ISO work directory yet/);
+  assert.match(r.stderr, /init/);
+  r = await runGolden(['iso', '--workdir', w, 'init', '--disk-info', 'Golden 1.0 - Daily amd64 (20260101)', '--series', 'bookworm', '--arch', 'amd64']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await runGolden(['iso', '--work-dir', w, 'make-bootable', '--capproject', 'Golden']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /make-bootable must come after add-live-filesystem/);
+  r = await runGolden(['iso', '--work-dir', w, 'generate-sources']);
+  assert.match(r.stderr, /generate-sources must come after generate-pool/);
+  r = await runGolden(['iso', 'init', '--series', 'bookworm', '--arch', 'amd64']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /needs a work directory/);
+});
+
+test('add-live-filesystem finds PREFIX artefacts and keeps the layers in name order', async () => {
+  const { findArtifacts } = await import('../../src/isobuild/steps.js');
+  const dir = tempDir();
+  mkdirSync(join(dir, 'b'));
+  for (const f of ['livecd.kernel', 'livecd.initrd', 'livecd.02-config.squashfs', 'livecd.01-base.squashfs', 'other.squashfs']) writeFileSync(join(dir, 'b', f), f);
+  const found = findArtifacts(join(dir, 'b', 'livecd.'));
+  assert.deepEqual(found.layers.map((l) => l.step), ['base', 'config']);
+  assert.equal(found.kernel, join(dir, 'b', 'livecd.kernel'));
+});
+
+test('the live-system payload passes shellcheck', async () => {
+  const r = await run('shellcheck', ['-s', 'bash', join(repoRoot, 'src/outputs/iso/payload/golden-live-ready.sh')], { allowFailure: true });
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+});
