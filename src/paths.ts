@@ -1,6 +1,6 @@
 // Where Golden's own files are at run time: the compiled code lives in dist/src/, while shell payloads,
 // templates and built-in features stay as real files in the source tree.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +20,12 @@ export const goldenRoot: string = findRepoRoot();
 /** Absolute path of a file under src/ (payload scripts, feature files), e.g. `rootfs/payload/holder.sh`. */
 export function sourceFile(relativeToSrc: string): string {
   return resolve(goldenRoot, 'src', relativeToSrc);
+}
+
+let version: string | undefined;
+
+/** Golden's own version (package.json), recorded in manifests and printed by --version. */
+export function goldenVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(goldenRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }

@@ -16,7 +16,9 @@ import { runFinalize, type FinalizeOptions } from '../steps/finalize.js';
 import { runPackages, type PackagesOptions } from '../steps/packages.js';
 import type { TreeStepContext } from '../steps/types.js';
 import { describeLayer, ensureLayer, type LayerJob } from './layers.js';
+import { ensureManifestLayer, writeSbomBeside } from './manifest-layer.js';
 import { makeOutput, type OutputRun } from './outputs.js';
+import { goldenVersion } from '../paths.js';
 import { writeRecord } from './record.js';
 
 export interface BuildOptions {
@@ -82,12 +84,20 @@ export async function build(opts: BuildOptions): Promise<BuildSummary> {
       log.event({ event: 'layer', step: step.name, key: step.key, cached, seconds });
     }
     const outputs: OutputRun[] = [];
+    // the manifest, resolved config and SBOM travel inside every output, as one small layer on top
+    const manifested =
+      plan.outputs.length > 0
+        ? await log.step('manifest', async () => ensureManifestLayer({ store, config: loaded.config, layers, goldenVersion: goldenVersion(), sourceDateEpoch: plan.sourceDateEpoch }))
+        : undefined;
+    const outputLayers = manifested ? [...layers, manifested.layer] : layers;
     for (const o of plan.outputs) {
       throwIfInterrupted();
       const t0 = Date.now();
       let result: OutputRun | undefined;
       await log.step(`output ${o.entry.type}`, async () => {
-        result = await makeOutput(o, { store, config: loaded.config, configDir: loaded.baseDir, layers, cleanup, sourceDateEpoch: plan.sourceDateEpoch });
+        result = await makeOutput(o, { store, config: loaded.config, configDir: loaded.baseDir, layers: outputLayers, cleanup, sourceDateEpoch: plan.sourceDateEpoch });
+        const main = result.files[0];
+        if (manifested && main) result.files.push(writeSbomBeside(manifested.manifest, main.path));
         return { cached: result.cached };
       });
       outputs.push(result!);

@@ -12,7 +12,7 @@ export function registerEdit(program: Command): void {
       .option('--script <file>', 'run this script in the chroot instead of opening a shell (a #! line picks the interpreter, else /bin/sh)')
       .action(async (image: string, opts: { output?: string; format?: string; script?: string }) => {
         const { editImage } = await import('../customize/edit.js');
-        const { goldenVersion } = await import('./main.js');
+        const { goldenVersion } = await import('../paths.js');
         await editImage(image, { ...opts, goldenVersion: goldenVersion() });
       }),
     [

@@ -1,10 +1,10 @@
 // Entry point: commander wiring only. Each command group lives in its own file and imports its
 // implementation lazily, so `golden --help` and quick commands start fast.
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { EXIT_USAGE, describeError, exitCodeFor } from '../errors.js';
 import { installSignalHandlers } from '../lifecycle.js';
 import { log } from '../log/logger.js';
+import { goldenVersion } from '../paths.js';
 import { registerCommands } from './commands.js';
 
 export interface GlobalOptions {
@@ -15,10 +15,7 @@ export interface GlobalOptions {
   quiet?: boolean;
 }
 
-export function goldenVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { goldenVersion } from '../paths.js';
 
 export function buildProgram(): Command {
   const program = new Command('golden');

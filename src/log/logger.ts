@@ -95,7 +95,7 @@ class Logger {
    * Run one named piece of long work with a progress display and timing.
    * The callback may return `{ cached: true }` to say it reused a stored result.
    */
-  async step<T extends StepResult | void>(label: string, fn: () => Promise<T>): Promise<T> {
+  async step<T>(label: string, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();
     this.event({ event: 'step-start', step: label });
     this.file(`==> ${label}`);

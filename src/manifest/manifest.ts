@@ -48,7 +48,8 @@ export interface Manifest {
 
 export interface BuildManifestInput {
   config: GoldenConfig;
-  layers: { step: string; key: string; dir: string }[];
+  /** `sha256` may be given when already known (the tree digest of a cached layer never changes). */
+  layers: { step: string; key: string; dir: string; sha256?: string }[];
   /** The merged image tree (read for the dpkg database and os-release). */
   rootDir: string;
   goldenVersion: string;
@@ -97,7 +98,7 @@ export function epochFor(config: Pick<GoldenConfig, 'sourceDateEpoch'>, explicit
 /** Hashes every layer's content, so it takes a few seconds for a full base layer. */
 export async function buildManifest(input: BuildManifestInput): Promise<Manifest> {
   const { config } = input;
-  const layers = input.layers.map((l) => ({ step: l.step, key: l.key, sha256: treeDigest(l.dir) }));
+  const layers = input.layers.map((l) => ({ step: l.step, key: l.key, sha256: l.sha256 ?? treeDigest(l.dir) }));
   return {
     manifestVersion: MANIFEST_VERSION,
     golden: { version: input.goldenVersion },

@@ -2,7 +2,7 @@
 // plain/.gz/.xz, per-component Release files, by-hash copies, Release, InRelease and Release.gpg.
 // Used by `golden repo publish` (into a fresh generation directory) and by the ISO's on-disc pool
 // (publishFlatPool).
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { gzip } from './compress.js';
@@ -192,16 +192,37 @@ function linkByHash(distDir: string, files: readonly (IndexFile & { hashes: Inde
   }
   if (!prev) return made;
   const prevRelease = parseDeb822(readFileSync(join(prev, 'Release'), 'utf8'))[0] ?? [];
+  const prevDirs = new Set<string>();
   for (const [dirName] of BY_HASH_DIRS) {
     for (const line of (getField(prevRelease, dirName) ?? '').split('\n')) {
       const [hash, , path] = line.trim().split(/\s+/);
       if (!hash || !path || path.endsWith('/Release')) continue;
+      prevDirs.add(join(dirname(path), 'by-hash', dirName));
       const src = join(prev, dirname(path), 'by-hash', dirName, hash);
       if (existsSync(src)) link(src, join(distDir, dirname(path), 'by-hash', dirName, hash));
     }
   }
+  // Publishes can follow each other faster than a client fetches: one that read an InRelease two or
+  // more generations old must still find its indexes. Older by-hash files stay for BY_HASH_KEEP_MS
+  // after their index was written (a hard link keeps the index's mtime), as Debian's archive does.
+  const since = Date.now() - BY_HASH_KEEP_MS;
+  for (const rel of prevDirs) {
+    let names: string[];
+    try {
+      names = readdirSync(join(prev, rel));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const src = join(prev, rel, name);
+      const to = join(distDir, rel, name);
+      if (!existsSync(to) && statSync(src).mtimeMs >= since) link(src, to);
+    }
+  }
   return made;
 }
+
+const BY_HASH_KEEP_MS = 10 * 60 * 1000;
 
 export interface FlatPoolOptions {
   /** The directory that holds pool/ and receives dists/. */

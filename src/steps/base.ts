@@ -11,7 +11,7 @@ import { linkFiles, publishFiles } from './apt.js';
 import type { StepContext, StepInputs } from './types.js';
 
 export interface BaseOptions {
-  kind: 'mmdebstrap' | 'rootfs';
+  kind: 'mmdebstrap' | 'rootfs' | 'image';
   vendor: string;
   suite: string;
   architecture: string;
@@ -23,6 +23,8 @@ export interface BaseOptions {
   extraOptions: string[];
   keyring?: string;
   rootfs?: string;
+  /** An existing image (disk image, Golden ISO, OCI layout or archive) whose root tree becomes the base. */
+  image?: string;
 }
 
 export function aptSourceLines(config: GoldenConfig): string[] {
@@ -47,7 +49,7 @@ export function baseInputs(config: GoldenConfig): StepInputs<BaseOptions> {
     return { options: { kind: 'rootfs', ...common, sources: [], packages: [], extraOptions: [], rootfs: config.base.rootfs }, files: [config.base.rootfs] };
   }
   if ('image' in config.base) {
-    throw new UserError('a base layer taken from an existing image (base.image) is not supported by this version of Golden', { hint: 'use base.rootfs with a tarball of the root filesystem, or the default mmdebstrap base' });
+    return { options: { kind: 'image', ...common, sources: [], packages: [], extraOptions: [], image: config.base.image }, files: [config.base.image] };
   }
   const mm = config.base.mmdebstrap;
   return {
@@ -64,6 +66,7 @@ export function baseInputs(config: GoldenConfig): StepInputs<BaseOptions> {
 }
 
 export function baseTools(options: BaseOptions): string[] {
+  // an image's own tools depend on its kind and are checked when it is read (extractImageRoot)
   return options.kind === 'mmdebstrap' ? ['mmdebstrap'] : ['tar'];
 }
 
@@ -100,6 +103,12 @@ export async function runBase(ctx: StepContext<BaseOptions>, target: string): Pr
   if (o.kind === 'rootfs') {
     mkdirSync(target, { recursive: true });
     await run('tar', ['-x', '-p', '--numeric-owner', '--xattrs', '--xattrs-include=*', '-f', o.rootfs!, '-C', target], { purpose: `unpack the base rootfs ${o.rootfs}` });
+    return;
+  }
+  if (o.kind === 'image') {
+    // the input image is only read; its root tree (with /boot and the ESP merged in) becomes the base
+    const { extractImageRoot } = await import('../customize/extract.js');
+    await extractImageRoot(o.image!, target, { scratchDir: join(dirname(target), 'scratch', 'extract') });
     return;
   }
   // a private hard-linked copy of the .deb cache: apt would refuse a cache another build has locked
