@@ -6,13 +6,15 @@
 //   debs/VENDOR/                  apt's archives directory, bind-mounted into every package step
 //   apt-lists/HASH/               apt's lists for one set of sources, never inside a layer
 //   records/HASH.json             the last build of each config (for `plan` and `cache gc`)
-import { existsSync, mkdirSync, openSync, closeSync, fsyncSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { log } from '../log/logger.js';
 import { acquireLock, type Lock } from '../repo/lock.js';
 import type { LayerInputs } from './keys.js';
+import { fsyncDir, processAlive as alive } from '../os/durable.js';
+export { fsyncDir };
 
 export const DEFAULT_CACHE_DIR = '/var/cache/golden';
 
@@ -38,14 +40,6 @@ export interface CacheEntry extends EntryMeta {
   lastUsed: Date;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class CacheStore {
   constructor(readonly dir: string) {}
@@ -169,14 +163,6 @@ export class CacheStore {
   }
 }
 
-export function fsyncDir(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Bytes used on disk by a tree (du counts hard links once, like the file system does). */
 export async function diskUsage(path: string): Promise<number> {

@@ -12,6 +12,8 @@ import { type IndexFile, type IndexHashes, type ReleaseInfo, componentRelease, f
 import { clearSign, detachSign, sourceDateEpoch } from './signing.js';
 import { compareVersions } from './version.js';
 import { type XzBlock, blockCache, xzIndex } from './xzblocks.js';
+import { fsyncDir } from '../os/durable.js';
+export { fsyncDir };
 
 /** One line of an index: a binary package (Packages) or a source package (Sources). */
 export interface IndexEntry {
@@ -66,14 +68,6 @@ function writeFileNoSync(path: string, data: Buffer | string): void {
   writeFileSync(path, data);
 }
 
-export function fsyncDir(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function byName(a: IndexEntry, b: IndexEntry): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version) || (a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0);

@@ -3,15 +3,8 @@
 import { openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { throwIfInterrupted } from '../lifecycle.js';
+import { processAlive as alive } from '../os/durable.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function holder(path: string): number | undefined {
   try {
