@@ -3,6 +3,7 @@
 // build for `golden plan` and `cache gc`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256 } from '../cache/keys.js';
 import { CacheStore, resolveCacheDir } from '../cache/store.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CleanupStack, throwIfInterrupted } from '../lifecycle.js';
@@ -95,7 +96,9 @@ export async function build(opts: BuildOptions): Promise<BuildSummary> {
       const t0 = Date.now();
       let result: OutputRun | undefined;
       await log.step(`output ${o.entry.type}`, async () => {
-        result = await makeOutput(o, { store, config: loaded.config, configDir: loaded.baseDir, layers: outputLayers, cleanup, sourceDateEpoch: plan.sourceDateEpoch });
+        // the manifest layer is part of what an output is made from
+        const planned = manifested ? { ...o, key: sha256(`${o.key}+${manifested.layer.key}`) } : o;
+        result = await makeOutput(planned, { store, config: loaded.config, configDir: loaded.baseDir, layers: outputLayers, cleanup, sourceDateEpoch: plan.sourceDateEpoch });
         const main = result.files[0];
         if (manifested && main) result.files.push(writeSbomBeside(manifested.manifest, main.path));
         return { cached: result.cached };

@@ -112,13 +112,16 @@ export async function makePlan(loaded: LoadedConfig, opts: PlanOptions = {}): Pr
 
   const outputs: PlannedOutput[] = [];
   const seen = new Map<string, number>();
+  // outputs may read referenced files no layer reads (iso.additionalFiles, pool lists): their content
+  // is an input of every output, so a changed cloud-init user-data is never served from the cache
+  const outputFiles = builders.length > 0 ? await hashAll(loaded.referencedFiles.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile())) : {};
   for (const { entry, builder } of builders) {
     const path = entry.path ? resolve(entry.path) : join(outputDir, outputFileName(entry, builder, loaded));
     const n = seen.get(path) ?? 0;
     seen.set(path, n + 1);
     if (n > 0) throw new UserError(`two outputs would be written to ${path}`, { hint: 'give one of them a different name: or path:' });
     const { path: _p, name: _n, ...options } = entry;
-    const inputs = layerInputs(parent, `output:${entry.type}`, { ...options, fileName: basename(path), sourceDateEpoch: sde.epoch, cmdline: config.kernel.commandLine, config: outputRelevantConfig(loaded) }, {});
+    const inputs = layerInputs(parent, `output:${entry.type}`, { ...options, fileName: basename(path), sourceDateEpoch: sde.epoch, cmdline: config.kernel.commandLine, config: outputRelevantConfig(loaded) }, outputFiles);
     outputs.push({ entry, builder, path, inputs, key: keyOf(inputs) });
   }
   return { loaded, steps, outputs, sourceDateEpoch: sde.epoch, sourceDateEpochExplicit: sde.explicit, configId: sha256(loaded.configPath).slice(0, 16), outputDir };

@@ -120,7 +120,8 @@ export class VirtualMachine implements AsyncDisposable {
     const { cmd, args } = qemuCommand(opts, varsFile);
     const line = commandLine(cmd, args);
     log.info(`$ ${line}`);
-    const child = spawn(findTool(cmd)!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // setpriv ties QEMU's life to ours: if Golden (or a test) dies, the VM does not run on orphaned
+    const child = spawn(findTool('setpriv')!, ['--pdeathsig', 'SIGKILL', '--', findTool(cmd)!, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     return new VirtualMachine(child, line, scratch, opts.serialLog);
   }
 
