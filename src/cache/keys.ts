@@ -16,6 +16,8 @@ export const STEP_FORMAT_VERSIONS: Readonly<Record<string, number>> = {
   finalize: 1,
   'output:tar': 1,
   'output:rootfs': 1,
+  // 2: the live layer carries its own /etc/fstab
+  'output:iso': 2,
 };
 
 /** JSON with object keys sorted at every level and no whitespace: equal values give equal text. */

@@ -19,6 +19,9 @@ export function writeLiveLayer(o: LiveLayerOptions): void {
   rmSync(o.dir, { recursive: true, force: true });
   const etc = join(o.dir, 'etc');
   mkdirSync(join(etc, 'golden'), { recursive: true });
+  // An image made from a disk (base.image) brings a fstab naming its partitions; on the disc they do not
+  // exist and systemd would stop in emergency mode. live-boot appends its own root line to this file.
+  writeFileSync(join(etc, 'fstab'), '# live system: the root is live-boot\'s overlay (line added at boot)\n');
   writeFileSync(join(etc, 'golden', 'live-image'), `GOLDEN_IMAGE_NAME=${o.imageName}\nGOLDEN_IMAGE_VERSION=${o.imageVersion}\n`);
   if (o.cdromSources) {
     mkdirSync(join(etc, 'apt', 'sources.list.d'), { recursive: true });
