@@ -46,7 +46,7 @@ kernel:
     await vm.waitFor(/login:|# $/m, 10 * 60_000);
     const from = vm.console.length;
     vm.send('\necho CHECK-FILE=$(cat /etc/golden-customised); echo CHECK-HELLO=$(hello); echo CHECK-CMDLINE=$(cat /proc/cmdline)\n');
-    await vm.waitFor(/CHECK-CMDLINE=[^$\r\n].*\n/, 5 * 60_000, from);
+    await vm.waitFor(/CHECK-CMDLINE=[^$\r\n]*\r?\n/, 5 * 60_000, from);
     const out = vm.console.slice(from);
     assert.match(out, /CHECK-FILE=customised by golden/);
     assert.match(out, /CHECK-HELLO=Hello, world!/);
