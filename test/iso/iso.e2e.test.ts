@@ -39,7 +39,7 @@ test('the disc layout, .disk/info, layers in /live, grub menus and the signed po
   const live = (await listDisc(iso, '/live')).sort();
   assert.ok(live.includes('vmlinuz') && live.includes('initrd.img'), live.join(' '));
   const module = readFileSync(join(dir, 'live/filesystem.module'), 'utf8').trim().split('\n');
-  assert.deepEqual(module, ['01-base.squashfs', '02-packages.squashfs', '03-config.squashfs', '04-finalize.squashfs', '05-live.squashfs']);
+  assert.deepEqual(module, ['01-base.squashfs', '02-packages.squashfs', '03-config.squashfs', '04-finalize.squashfs', '05-manifest.squashfs', '06-live.squashfs']);
   for (const m of module) assert.ok(live.includes(m), m);
   const grub = readFileSync(join(dir, 'boot/grub/grub.cfg'), 'utf8');
   assert.match(grub, /set timeout=\d\n/);

@@ -49,7 +49,7 @@ describe('oci output', { timeout: 60 * 60_000 }, () => {
 
   it('skopeo inspects the layout: one layer per Golden layer, entrypoint, env, labels', () => {
     const info = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${layout}:1.2`], { encoding: 'utf8' }));
-    assert.equal(info.Layers.length, 4, 'base, packages, config, finalize');
+    assert.equal(info.Layers.length, 5, 'base, packages, config, finalize, manifest');
     assert.equal(info.Architecture, 'amd64');
     assert.equal(info.Labels['com.example.team'], 'golden');
     assert.ok(info.Env.includes('GREETING=hi'));
@@ -60,7 +60,7 @@ describe('oci output', { timeout: 60 * 60_000 }, () => {
 
   it('skopeo inspects the archive', () => {
     const info = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${archive}`], { encoding: 'utf8' }));
-    assert.equal(info.Layers.length, 4);
+    assert.equal(info.Layers.length, 5);
   });
 
   it('umoci unpacks it: files with owners and modes, deletions of later layers applied', () => {
