@@ -132,14 +132,18 @@ export class MountNamespace implements AsyncDisposable {
       this.child.kill('SIGKILL');
       await exited;
     }
-    // The namespace's init was killed with its holder (--kill-child); wait until the kernel reaped it,
-    // so the overlay upper directory is no longer in use when the caller moves it.
+    // The namespace's init was killed with its holder (--kill-child); wait until it has exited, so the
+    // overlay upper directory is no longer in use when the caller moves it. A zombie (state Z) has
+    // already released its mounts; who reaps it is up to the system's init, which may never do so
+    // promptly in a container, so waiting for the /proc entry to vanish would cost seconds for nothing.
     for (let i = 0; i < 200; i++) {
+      let stat: string;
       try {
-        readFileSync(`/proc/${this.nsPid}/stat`);
+        stat = readFileSync(`/proc/${this.nsPid}/stat`, 'utf8');
       } catch {
         break;
       }
+      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     if (this.ownsMountpoint && this.mountpoint) rmSync(this.mountpoint, { recursive: true, force: true });
