@@ -1,6 +1,7 @@
 // bench/build: bare mmdebstrap (the floor) vs a cold Golden build vs a warm rebuild after one changed
 // file. Run through bench/build. Not a test: prints figures.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { hostMirrors } from '../src/config/host-mirror.js';
 import { MountNamespace } from '../src/rootfs/namespace.js';
@@ -16,6 +17,9 @@ const security = hostMirrors('debian').securityMirror ?? mirror;
 const sharedDebs = join(testCacheDir(), 'debs', 'debian');
 mkdirSync(sharedDebs, { recursive: true });
 const work = tempDir('golden-bench-build-');
+
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadBefore = load();
 
 function secs(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -71,7 +75,8 @@ const warmMs = Date.now() - t0;
 if (warm.code !== 0) throw new Error(`warm build failed:\n${warm.stderr.slice(-3000)}`);
 
 const steps = (b: typeof cold) => b.events.filter((e) => e.event === 'layer').map((e) => `${String(e['step'])} ${e['cached'] ? 'cached' : `${Number(e['seconds']).toFixed(1)}s`}`).join(', ');
-console.log(`packages: minbase + ${packages.join(' ')}`);
+console.log(`packages: minbase + ${packages.join(' ')}   (the .deb cache is warm for all three, as live-build's and diskimage-builder's are)`);
+console.log(`load average: ${loadBefore} at the start, ${load()} at the end (${cpus().length} cores)`);
 console.log(`floor  bare mmdebstrap            ${secs(floorMs).padStart(9)}`);
 console.log(`cold   golden build               ${secs(coldMs).padStart(9)}   ${(coldMs / floorMs).toFixed(2)} × floor   (${steps(cold)})`);
 console.log(`warm   rebuild, one file changed  ${secs(warmMs).padStart(9)}   ${((warmMs / coldMs) * 100).toFixed(1)} % of cold (${steps(warm)})`);

@@ -1,12 +1,10 @@
 // bench/install: seconds from ISO boot to the installed system's login prompt, and the time of each
 // installer step (from the installer's console lines), for automatic installs with and without
 // encryption. Not a test: it prints figures. Run it through bench/install (compiles first).
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { assertBuilt, buildFixture, testCacheDir } from '../test/fixtures/build.js';
+import { execFileSync } from 'node:child_process';
 import { tempDir } from '../test/helpers.js';
 import { PASSPHRASE } from '../test/installer/fixture-config.js';
-import { installAndBoot, installConfig, type InstallRun } from '../test/installer/install-run.js';
+import { buildInstallIso, installAndBoot, type InstallRun } from '../test/installer/install-run.js';
 
 const firmware = process.argv.includes('--uefi') ? 'uefi' : 'bios';
 const variants = [
@@ -21,13 +19,9 @@ function seconds(ms: number): string {
 const results: { name: string; run: InstallRun; buildMs: number }[] = [];
 for (const v of variants) {
   const work = tempDir('golden-bench-install-');
-  const dir = join(work, 'config');
-  mkdirSync(dir, { recursive: true });
   const t0 = Date.now();
-  const built = await buildFixture(await installConfig(dir, { encrypt: v.encrypt }), { dir, outputs: [{ type: 'iso' }], outputDir: join(testCacheDir(), `bench-install-${v.name}`) });
-  assertBuilt(built);
+  const iso = await buildInstallIso(work, { encrypt: v.encrypt, outputName: `bench-install-${v.name}` });
   const buildMs = Date.now() - t0;
-  const iso = built.outputs['iso']!.find((f) => f.endsWith('.iso'))!;
   process.stderr.write(`${v.name}: ISO built in ${seconds(buildMs)} s; installing (${firmware})…\n`);
   const run = await installAndBoot({ iso, firmware, workDir: work, ...(v.encrypt ? { passphrase: PASSPHRASE } : {}) });
   results.push({ name: v.name, run, buildMs });
@@ -35,7 +29,7 @@ for (const v of variants) {
 
 const steps = [...new Set(results.flatMap((r) => Object.keys(r.run.steps)))];
 const header = ['', ...results.map((r) => r.name.padStart(9))].join(' ');
-console.log(`Golden installer under QEMU TCG (${firmware}), seconds`);
+console.log(`Golden installer under QEMU TCG (${firmware}), seconds; load: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
 console.log(header);
 for (const s of steps) console.log([`step ${s}`.padEnd(24), ...results.map((r) => seconds(r.run.steps[s] ?? 0).padStart(9))].join(' '));
 console.log(['ISO boot → install done'.padEnd(24), ...results.map((r) => seconds(r.run.installMs).padStart(9))].join(' '));

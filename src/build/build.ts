@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { sha256 } from '../cache/keys.js';
 import { CacheStore, resolveCacheDir } from '../cache/store.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { CleanupStack, throwIfInterrupted } from '../lifecycle.js';
+import { CleanupStack, interruptSignal, throwIfInterrupted } from '../lifecycle.js';
 import { formatBytes, log } from '../log/logger.js';
 import type { LayerInfo } from '../outputs/types.js';
 import { makePlan, type BuildPlan, type PlannedStep } from '../plan/plan.js';
@@ -19,6 +19,7 @@ import type { TreeStepContext } from '../steps/types.js';
 import { describeLayer, ensureLayer, type LayerJob } from './layers.js';
 import { ensureManifestLayer, writeSbomBeside } from './manifest-layer.js';
 import { makeOutput, type OutputRun } from './outputs.js';
+import { layerSquashfs, resolveCompression } from '../outputs/squashfs.js';
 import { goldenVersion } from '../paths.js';
 import { writeRecord } from './record.js';
 
@@ -61,6 +62,8 @@ export async function build(opts: BuildOptions): Promise<BuildSummary> {
   store.clearStale();
 
   const cleanup = new CleanupStack();
+  const prepack = isoPrepack(plan, loaded.config);
+  if (prepack) cleanup.defer('squashfs packing in the background', () => prepack.drain());
   try {
     const layers: LayerInfo[] = [];
     const steps: BuildSummary['steps'] = [];
@@ -83,6 +86,7 @@ export async function build(opts: BuildOptions): Promise<BuildSummary> {
       const seconds = (Date.now() - t0) / 1000;
       steps.push({ name: step.name, key: step.key, cached, seconds });
       log.event({ event: 'layer', step: step.name, key: step.key, cached, seconds });
+      if (!cached) prepack?.add(layers.at(-1)!);
     }
     const outputs: OutputRun[] = [];
     // the manifest, resolved config and SBOM travel inside every output, as one small layer on top
@@ -91,6 +95,7 @@ export async function build(opts: BuildOptions): Promise<BuildSummary> {
         ? await log.step('manifest', async () => ensureManifestLayer({ store, config: loaded.config, layers, goldenVersion: goldenVersion(), sourceDateEpoch: plan.sourceDateEpoch }))
         : undefined;
     const outputLayers = manifested ? [...layers, manifested.layer] : layers;
+    if (prepack?.busy()) await log.step('layer squashfs (started in the background)', async () => prepack.drain());
     for (const o of plan.outputs) {
       throwIfInterrupted();
       const t0 = Date.now();
@@ -113,6 +118,41 @@ export async function build(opts: BuildOptions): Promise<BuildSummary> {
   } finally {
     await cleanup.dispose();
   }
+}
+
+/**
+ * An ISO packs every layer as its own squashfs, cached beside the layer (outputs/squashfs.ts). The big
+ * lower layers are packed in the background as soon as they are made, while the next step runs: the
+ * steps are mostly one process at a time (dpkg, mkinitramfs), so mksquashfs gets the idle cores. The ISO
+ * output then finds them packed. Only base and packages: the top layers are small, and packing them
+ * early would buy nothing. A failure here is only logged: the output packs the layer again and reports.
+ */
+function isoPrepack(plan: BuildPlan, config: LoadedConfig['config']): { add(layer: LayerInfo): void; busy(): boolean; drain(): Promise<void> } | undefined {
+  if (!plan.outputs.some((o) => o.entry.type === 'iso')) return undefined;
+  const compression = resolveCompression(config.iso.compression);
+  let chain: Promise<void> = Promise.resolve();
+  let pending = 0;
+  return {
+    busy: () => pending > 0,
+    add(layer) {
+      if (layer.step !== 'base' && layer.step !== 'packages') return;
+      pending++;
+      chain = chain.then(async () => {
+        const t0 = Date.now();
+        try {
+          if (interruptSignal.aborted) return;
+          const sq = await layerSquashfs(layer, compression, plan.sourceDateEpoch);
+          log.verbose(`packed the ${layer.step} layer as squashfs in the background (${formatBytes(sq.bytes)}, ${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+          log.event({ event: 'prepack', step: layer.step, key: layer.key, cached: sq.cached, bytes: sq.bytes, seconds: (Date.now() - t0) / 1000 });
+        } catch (err) {
+          log.verbose(`packing the ${layer.step} layer in the background failed (the ISO output will retry): ${(err as Error).message}`);
+        } finally {
+          pending--;
+        }
+      });
+    },
+    drain: () => chain,
+  };
 }
 
 /** Package and config steps get apt's cache and lists (scripts in the config step may use apt too). */

@@ -1,7 +1,7 @@
 // Making the outputs from the layer stack. Each output is cached by key like a layer (except a rootfs
 // directory, which would only double the disk space): a rebuild with unchanged inputs copies the stored
 // artefact. An artefact appears at its final path only complete (temporary name, then rename).
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { CacheStore } from '../cache/store.js';
 import type { GoldenConfig } from '../config/schema.js';
@@ -12,8 +12,17 @@ import type { LayerInfo, OutputContext, OutputFile, OutputResult } from '../outp
 import type { PlannedOutput } from '../plan/plan.js';
 import { MountNamespace } from '../rootfs/namespace.js';
 
-/** Output types not worth keeping in the cache. */
-const UNCACHED = new Set(['rootfs']);
+/**
+ * Output types not worth keeping in the cache: a rootfs directory, and disk images, which are cheap to
+ * remake from the cached filesystem of their lower layers (copying a stored image and hashing it again
+ * would cost as much).
+ */
+const UNCACHED = new Set(['rootfs', 'raw', 'qcow2', 'vmdk', 'vhd', 'vhdx']);
+/**
+ * Output types only ever read once made (an ISO is read-only by nature): delivered as hard links to the
+ * cache entry instead of copies, which for a live ISO was most of a rebuild's time.
+ */
+const LINKED = new Set(['iso']);
 
 export interface OutputRun {
   output: PlannedOutput;
@@ -56,14 +65,14 @@ export async function makeOutput(o: PlannedOutput, shared: Shared): Promise<Outp
     const hit = store.lookup('output', o.key);
     if (hit) {
       store.touch('output', o.key);
-      return { output: o, files: await deliver(hit.dir, hit.files ?? [], o.path), cached: true };
+      return { output: o, files: await deliver(hit.dir, hit.files ?? [], o.path, LINKED.has(o.entry.type)), cached: true };
     }
   }
   const lock = cacheable ? await store.lock(`output-${o.key}`) : undefined;
   try {
     if (cacheable) {
       const hit = store.lookup('output', o.key);
-      if (hit) return { output: o, files: await deliver(hit.dir, hit.files ?? [], o.path), cached: true };
+      if (hit) return { output: o, files: await deliver(hit.dir, hit.files ?? [], o.path, LINKED.has(o.entry.type)), cached: true };
     }
     const started = Date.now();
     const tmp = store.makeTmp(`output-${o.entry.type}`);
@@ -85,6 +94,7 @@ export async function makeOutput(o: PlannedOutput, shared: Shared): Promise<Outp
       outputPath,
       cleanup: shared.cleanup,
       sourceDateEpoch: shared.sourceDateEpoch,
+      store,
     };
     const result: OutputResult = await o.builder.build(ctx as never);
     rmSync(workDir, { recursive: true, force: true });
@@ -100,16 +110,16 @@ export async function makeOutput(o: PlannedOutput, shared: Shared): Promise<Outp
     });
     const entry = await store.commit(tmp, { kind: 'output', key: o.key, step: `output:${o.entry.type}`, inputs: o.inputs, created: new Date().toISOString(), seconds: (Date.now() - started) / 1000, files: rel });
     shared.cleanup.release(label);
-    const delivered = await deliver(entry.dir, rel, o.path);
     const byName = new Map(result.files.map((f) => [basename(f.path), f]));
+    const delivered = await deliver(entry.dir, rel, o.path, LINKED.has(o.entry.type), new Map([...byName].map(([n, f]) => [n, f.sha256])));
     return { output: o, files: delivered.map((d) => ({ ...d, sha256: byName.get(basename(d.path))?.sha256 ?? d.sha256 })), cached: false };
   } finally {
     lock?.release();
   }
 }
 
-/** Copy cached artefacts next to the output path (temporary name, then rename). */
-async function deliver(entryDir: string, files: readonly string[], outputPath: string): Promise<OutputFile[]> {
+/** Copy (or link) cached artefacts next to the output path (temporary name, then rename). `known`: sha256 by file name. */
+async function deliver(entryDir: string, files: readonly string[], outputPath: string, link = false, known: ReadonlyMap<string, string> = new Map()): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
   const destDir = dirname(outputPath);
   mkdirSync(destDir, { recursive: true });
@@ -120,7 +130,7 @@ async function deliver(entryDir: string, files: readonly string[], outputPath: s
     if (statSync(src).isDirectory()) {
       await run('cp', ['-a', '--reflink=auto', src, tmp]);
       if (existsSync(dest)) rmSync(dest, { recursive: true, force: true });
-    } else {
+    } else if (!(link && tryLink(src, tmp))) {
       try {
         await run('cp', ['--reflink=auto', '--sparse=always', src, tmp]);
       } catch {
@@ -128,8 +138,18 @@ async function deliver(entryDir: string, files: readonly string[], outputPath: s
       }
     }
     renameSync(tmp, dest);
-    const sha = statSync(dest).isDirectory() ? '' : (await run('sha256sum', [dest])).stdout.split(' ')[0] ?? '';
+    const sha = statSync(dest).isDirectory() ? '' : (known.get(basename(rel)) ?? (await run('sha256sum', [dest])).stdout.split(' ')[0] ?? '');
     out.push({ path: dest, bytes: statSync(dest).size, sha256: sha });
   }
   return out;
+}
+
+function tryLink(src: string, dest: string): boolean {
+  try {
+    rmSync(dest, { force: true });
+    linkSync(src, dest);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -16,8 +16,9 @@ export const STEP_FORMAT_VERSIONS: Readonly<Record<string, number>> = {
   finalize: 1,
   'output:tar': 1,
   'output:rootfs': 1,
-  // 2: the live layer carries its own /etc/fstab
-  'output:iso': 2,
+  // 2: the live layer carries its own /etc/fstab; 3: manifest, config and SBOM on the disc (/.disk/golden);
+  // 4: the installer payload copies layers with unsquashfs and its report reads deb822 URIs whole
+  'output:iso': 4,
 };
 
 /** JSON with object keys sorted at every level and no whitespace: equal values give equal text. */

@@ -97,6 +97,12 @@ export const installerSchema = obj({
     enabled: z.boolean().default(false).describe('put root on LUKS2 (argon2id)'),
     passphrase: passphraseSchema,
     minLength: z.number().int().min(1).default(8).describe('shortest passphrase accepted in guided mode'),
+    kdf: obj({
+      memoryMiB: z.number().int().min(1).max(4096).default(1024).describe("argon2id memory cost in MiB (cryptsetup caps it at half the installing machine's RAM)"),
+      iterationTimeMs: z.number().int().min(1).max(60_000).default(2000).describe('time one unlock should take on the installing machine, in ms (sets the argon2id iterations)'),
+    })
+      .prefault({})
+      .describe('cost of deriving the LUKS key from the passphrase: higher resists guessing, lower unlocks faster (low values only for tests)'),
   })
     .prefault({})
     .describe('full-disk encryption'),
@@ -129,7 +135,7 @@ export const outputEntrySchema = z
     obj({ type: z.literal('iso').describe('a hybrid BIOS/UEFI live ISO'), ...outputCommon }),
     obj({ type: z.literal('raw').describe('a raw disk image'), ...outputCommon }),
     obj({ type: z.literal('qcow2').describe('a QEMU qcow2 disk image'), ...outputCommon, compression: z.enum(['none', 'zlib', 'zstd']).default('none').describe('qcow2 cluster compression') }),
-    obj({ type: z.literal('vmdk').describe('a VMware disk image'), ...outputCommon }),
+    obj({ type: z.literal('vmdk').describe('a VMware disk image'), ...outputCommon, subformat: z.enum(['monolithicSparse', 'streamOptimized']).default('monolithicSparse').describe('monolithicSparse (fast to write; VMware Workstation, ESXi via vmkfstools, VirtualBox, QEMU) or streamOptimized (compressed, what OVF/OVA, vSphere uploads and cloud image imports ask for; slower to write)') }),
     obj({ type: z.literal('vhd').describe('a Hyper-V/Azure VHD disk image'), ...outputCommon, subformat: z.enum(['fixed', 'dynamic']).default('fixed').describe('fixed (what Azure requires) or dynamic') }),
     obj({ type: z.literal('vhdx').describe('a Hyper-V VHDX disk image'), ...outputCommon }),
     obj({

@@ -61,6 +61,11 @@ export function automaticInstallAllowed(installer: InstallerConfig): boolean {
   return installer.automaticEntry || installer.mode === 'unattended';
 }
 
+/** Whether guided mode asks for locale, time zone and keyboard (one of them is left open by the config). */
+export function asksLocale(installer: InstallerConfig): boolean {
+  return installer.locale === undefined || installer.timezone === undefined || installer.keyboard === undefined;
+}
+
 export function installerConfText(config: GoldenConfig, env: NodeJS.ProcessEnv = process.env): string {
   const inst = config.installer;
   if (!inst) throw new UserError('the config has no installer section');
@@ -78,6 +83,8 @@ export function installerConfText(config: GoldenConfig, env: NodeJS.ProcessEnv =
     ['GOLDEN_ENCRYPT', flag(inst.encryption.enabled)],
     ['GOLDEN_PASSPHRASE', passphrase ?? ''],
     ['GOLDEN_MIN_PASSPHRASE', String(inst.encryption.minLength)],
+    ['GOLDEN_KDF_MEMORY_KIB', String(inst.encryption.kdf.memoryMiB * 1024)],
+    ['GOLDEN_KDF_TIME_MS', String(inst.encryption.kdf.iterationTimeMs)],
     ['GOLDEN_HOSTNAME', inst.hostname ?? config.hostname],
     ['GOLDEN_USER_NAME', inst.user?.name ?? ''],
     ['GOLDEN_USER_HASH', inst.user?.passwordHash ?? ''],
@@ -88,7 +95,7 @@ export function installerConfText(config: GoldenConfig, env: NodeJS.ProcessEnv =
     ['GOLDEN_KEYBOARD_VARIANT', keyboard?.variant ?? ''],
     ['GOLDEN_KEYBOARD_MODEL', keyboard?.model ?? ''],
     // guided mode asks what the installer section leaves open
-    ['GOLDEN_ASK_LOCALE', flag(inst.locale === undefined || inst.timezone === undefined || inst.keyboard === undefined)],
+    ['GOLDEN_ASK_LOCALE', flag(asksLocale(inst))],
     ['GOLDEN_REBOOT', flag(inst.reboot)],
     ['GOLDEN_KEEP_CDROM', flag(inst.keepCdromSources)],
     ['GOLDEN_MEDIUM', config.iso.cdromMountpoint],

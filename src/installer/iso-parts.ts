@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GoldenConfig } from '../config/schema.js';
 import { companySources, unattendedPolicyFiles } from './apt-policy.js';
-import { automaticInstallAllowed, installLayout, installerConfText } from './installer-config.js';
+import { asksLocale, automaticInstallAllowed, installLayout, installerConfText } from './installer-config.js';
 
 export interface InstallerBootEntry {
   id: string;
@@ -39,6 +39,7 @@ export const PAYLOAD_FILES: readonly { name: string; path: string; mode: number 
   { name: 'golden-installer', path: `${INSTALLER_LIB}/golden-installer`, mode: 0o755 },
   { name: 'lib-plan.sh', path: `${INSTALLER_LIB}/lib-plan.sh`, mode: 0o644 },
   { name: 'lib-disk.sh', path: `${INSTALLER_LIB}/lib-disk.sh`, mode: 0o644 },
+  { name: 'lib-copy.sh', path: `${INSTALLER_LIB}/lib-copy.sh`, mode: 0o644 },
   { name: 'lib-target.sh', path: `${INSTALLER_LIB}/lib-target.sh`, mode: 0o644 },
   { name: 'lib-ui.sh', path: `${INSTALLER_LIB}/lib-ui.sh`, mode: 0o644 },
   { name: 'golden-installer.service', path: '/etc/systemd/system/golden-installer.service', mode: 0o644 },
@@ -68,16 +69,19 @@ export function installerImagePackages(config: GoldenConfig): string[] {
     'e2fsprogs',
     'fdisk',
     'udev',
-    'rsync',
+    // the copy unpacks the medium's layers (unsquashfs) and clears overlayfs' markers (setfattr)
+    'squashfs-tools',
+    'attr',
     'whiptail',
   ];
   const filesystems = new Set(installLayout(inst).map((p) => p.filesystem));
   if (filesystems.has('xfs')) pkgs.push('xfsprogs');
   if (filesystems.has('btrfs')) pkgs.push('btrfs-progs');
   if (config.updates.unattended.enabled) pkgs.push('unattended-upgrades');
-  const locale = inst.locale ?? config.locale;
-  if (!/^(C|POSIX)(\.UTF-?8)?$/i.test(locale) || inst.mode === 'guided') pkgs.push('locales');
-  if (inst.mode === 'guided' || inst.timezone || config.timezone !== 'Etc/UTC') pkgs.push('tzdata');
+  // guided mode asks locale, time zone and keyboard only when the config leaves one open (installer.conf GOLDEN_ASK_LOCALE)
+  const asks = inst.mode === 'guided' && asksLocale(inst);
+  if (!/^(C|POSIX)(\.UTF-?8)?$/i.test(inst.locale ?? config.locale) || asks) pkgs.push('locales');
+  if ((inst.timezone ?? config.timezone) !== 'Etc/UTC' || asks) pkgs.push('tzdata');
   return pkgs;
 }
 

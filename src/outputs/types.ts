@@ -2,6 +2,7 @@
 // stack into an artefact). One module per output type implements OutputBuilder; outputs/registry.ts
 // maps type names to them, loaded lazily.
 import type { GoldenConfig, OutputEntry, OutputOf, OutputType } from '../config/schema.js';
+import type { CacheStore } from '../cache/store.js';
 import type { CleanupStack } from '../lifecycle.js';
 import type { MountNamespace } from '../rootfs/namespace.js';
 
@@ -33,6 +34,8 @@ export interface OutputContext<T extends OutputType = OutputType> {
   cleanup: CleanupStack;
   /** Timestamps in the artefact are clamped to this. */
   sourceDateEpoch: number;
+  /** The build's cache, for outputs that keep intermediate results (disk images keep the lower layers' filesystem). */
+  store?: CacheStore;
 }
 
 export interface OutputFile {

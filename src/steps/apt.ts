@@ -63,6 +63,8 @@ export function repositoryInputFiles(repos: readonly BuildRepository[]): string[
 }
 
 const RUN_DIR = '/run/golden';
+/** The build's apt source list in the image (in /run: never part of a layer). */
+export const BUILD_SOURCES_LIST = `${RUN_DIR}/sources.list`;
 
 /**
  * Mounts a package step needs: apt's .deb cache and lists, and each Golden archive read-only. apt locks
@@ -151,13 +153,41 @@ export function writeBuildSources(root: ImageRoot, repos: readonly BuildReposito
       }
     }
   }
-  writeFileSync(join(runDir, 'sources.list'), list);
+  writeFileSync(root.hostPath(BUILD_SOURCES_LIST), list);
+}
+
+/**
+ * apt's lists are fetched by mmdebstrap for the base and again by the packages step's `apt-get update`,
+ * minutes apart, from the same sources. A stamp in the lists directory (the sha256 of the source list
+ * they were fetched for, and when) lets a step skip the second update while the lists are this fresh.
+ */
+export const LISTS_FRESH_MS = 10 * 60_000;
+const LISTS_STAMP = 'golden-fetched';
+
+/** Record that `listsDir` was just filled from `sourcesList` (a new file: the old one may be hard-linked). */
+export function stampLists(listsDir: string, sourcesList: string, now = Date.now()): void {
+  const tmp = join(listsDir, `.${LISTS_STAMP}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${sha256(sourcesList)} ${now}\n`);
+  renameSync(tmp, join(listsDir, LISTS_STAMP));
+}
+
+/** Whether `listsDir` was filled from exactly `sourcesList` less than LISTS_FRESH_MS ago. */
+export function listsFresh(listsDir: string, sourcesList: string, now = Date.now()): boolean {
+  let stamp: string;
+  try {
+    stamp = readFileSync(join(listsDir, LISTS_STAMP), 'utf8');
+  } catch {
+    return false;
+  }
+  const [hash, when] = stamp.trim().split(' ');
+  const age = now - Number(when);
+  return hash === sha256(sourcesList) && age >= 0 && age < LISTS_FRESH_MS;
 }
 
 /** apt-get options for every build-time apt run. */
 export function aptOptions(): string[] {
   return [
-    '-o', `Dir::Etc::SourceList=${RUN_DIR}/sources.list`,
+    '-o', `Dir::Etc::SourceList=${BUILD_SOURCES_LIST}`,
     '-o', 'APT::Install-Recommends=false',
     '-o', 'APT::Install-Suggests=false',
     '-o', 'Acquire::Languages=none',
@@ -170,7 +200,12 @@ export function aptOptions(): string[] {
   ];
 }
 
-/** Run apt-get in the image with the build's sources and options. */
-export async function aptGet(root: ImageRoot, args: readonly string[], purpose: string): Promise<void> {
-  await root.chroot('apt-get', [...aptOptions(), ...args], { purpose });
+/**
+ * Run apt-get in the image with the build's sources and options. `preload` (libeatmydata, see
+ * payload/eatmydata-unpack.sh) is set through env(1) inside the chroot: set on nsenter it would make
+ * every host tool on the way complain that the image path cannot be preloaded.
+ */
+export async function aptGet(root: ImageRoot, args: readonly string[], purpose: string, preload?: string): Promise<void> {
+  if (preload) await root.chroot('/usr/bin/env', [`LD_PRELOAD=${preload}`, 'apt-get', ...aptOptions(), ...args], { purpose });
+  else await root.chroot('apt-get', [...aptOptions(), ...args], { purpose });
 }

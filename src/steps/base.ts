@@ -1,13 +1,15 @@
 // The base layer: a minimal system from mmdebstrap (vendor, suite, architecture, variant, mirrors), or a
 // root filesystem tarball unpacked as is. It is a full tree, the lowest of the stack.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { distributionSuites } from '../config/derive.js';
 import type { GoldenConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { run } from '../exec/run.js';
+import { findTool } from '../exec/tools.js';
+import { sourceFile } from '../paths.js';
 import { MountNamespace } from '../rootfs/namespace.js';
-import { linkFiles, publishFiles } from './apt.js';
+import { linkFiles, publishFiles, sourcesId, stampLists } from './apt.js';
 import type { StepContext, StepInputs } from './types.js';
 
 export interface BaseOptions {
@@ -70,8 +72,25 @@ export function baseTools(options: BaseOptions): string[] {
   return options.kind === 'mmdebstrap' ? ['mmdebstrap'] : ['tar'];
 }
 
-/** The mmdebstrap command line (tested as such). `debs` is apt's .deb cache, bind-mounted in. */
-export function mmdebstrapArgs(o: BaseOptions, target: string, debs: string): string[] {
+/** mmdebstrap's own hook that runs dpkg under eatmydata while the base is made (mmdebstrap >= 0.8). */
+const EATMYDATA_EXTRACT_HOOK = '/usr/share/mmdebstrap/hooks/eatmydata/extract.sh';
+
+/**
+ * The eatmydata hooks for mmdebstrap, when this host has what they need (mmdebstrap's hook, and
+ * dpkg-architecture from dpkg-dev). Without them the base is the same, only slower to make.
+ */
+export function eatmydataHooks(vendor: string): { extract: string; off: string } | undefined {
+  if (vendor !== 'debian' && vendor !== 'ubuntu') return undefined;
+  if (!existsSync(EATMYDATA_EXTRACT_HOOK) || !findTool('dpkg-architecture')) return undefined;
+  return { extract: EATMYDATA_EXTRACT_HOOK, off: sourceFile('steps/payload/mmdebstrap-eatmydata-off.sh') };
+}
+
+/**
+ * The mmdebstrap command line (tested as such). `debs` is apt's .deb cache, bind-mounted in.
+ * `eatmydata`: hooks that make dpkg's fsync calls no-ops during the build (see eatmydataHooks); safe
+ * because the layer enters the cache only once complete and flushed.
+ */
+export function mmdebstrapArgs(o: BaseOptions, target: string, debs: string, eatmydata?: { extract: string; off: string }, listsOut?: string): string[] {
   const args = [
     `--variant=${o.variant}`,
     `--architectures=${o.architecture}`,
@@ -87,6 +106,9 @@ export function mmdebstrapArgs(o: BaseOptions, target: string, debs: string): st
     '--customize-hook=rm -f "$1/etc/dpkg/dpkg.cfg.d/golden-unsafe-io" "$1/etc/resolv.conf" "$1/etc/hostname"',
     '--aptopt=Acquire::Languages "none"',
   ];
+  // the lists mmdebstrap fetched, hard-linked out before its clean-up empties the tree's lists directory
+  if (listsOut) args.push(`--customize-hook=mkdir -p ${shq(listsOut)} && { find "$1/var/lib/apt/lists" -maxdepth 1 -type f -name '*_*' -exec cp -l -t ${shq(listsOut)} {} + 2>/dev/null || true; }`);
+  if (eatmydata) args.push(`--extract-hook=${shq(eatmydata.extract)} "$1"`, `--customize-hook=/bin/bash ${shq(eatmydata.off)} "$1"`);
   if (o.packages.length > 0) args.push(`--include=${o.packages.join(',')}`);
   if (o.keyring) args.push(`--keyring=${o.keyring}`);
   args.push(...o.extraOptions, o.suite, target, ...o.sources);
@@ -115,11 +137,12 @@ export async function runBase(ctx: StepContext<BaseOptions>, target: string): Pr
   const shared = ctx.store.debsDir(o.vendor);
   const debs = join(dirname(target), 'scratch', 'debs');
   linkFiles(shared, debs, (n) => n.endsWith('.deb'));
+  const lists = join(dirname(target), 'scratch', 'lists');
   // mmdebstrap mounts /proc, /sys and /dev in the target: a private namespace guarantees they go away.
   const ns = await MountNamespace.open({ label: 'mmdebstrap' });
   ctx.cleanup.defer('mmdebstrap namespace', () => ns.close());
   try {
-    await ns.run('mmdebstrap', mmdebstrapArgs(o, target, debs), {
+    await ns.run('mmdebstrap', mmdebstrapArgs(o, target, debs, eatmydataHooks(o.vendor), lists), {
       purpose: 'make the base system with mmdebstrap',
       env: ctx.sourceDateEpochExplicit ? { SOURCE_DATE_EPOCH: String(ctx.sourceDateEpoch) } : {},
     });
@@ -128,4 +151,22 @@ export async function runBase(ctx: StepContext<BaseOptions>, target: string): Pr
     ctx.cleanup.release('mmdebstrap namespace');
   }
   publishFiles(debs, shared, (n) => n.endsWith('.deb'));
+  seedLists(ctx, target, lists);
+}
+
+/**
+ * Hand mmdebstrap's fresh lists to the packages step of a config without extra build repositories (its
+ * apt sources are then exactly the base's): stamped fresh, it needs no second `apt-get update`.
+ */
+function seedLists(ctx: StepContext<BaseOptions>, target: string, lists: string): void {
+  const o = ctx.options;
+  if (!existsSync(lists) || !readdirSync(lists).some((n) => n.endsWith('_InRelease') || n.endsWith('_Release'))) return;
+  let own = '';
+  try {
+    own = readFileSync(join(target, 'etc', 'apt', 'sources.list'), 'utf8');
+  } catch {
+    // deb822 sources only: the packages step hashes the same empty text
+  }
+  stampLists(lists, own);
+  publishFiles(lists, ctx.store.aptListsDir(sourcesId(o.vendor, o.sources, [])), (n) => n !== 'lock');
 }

@@ -9,6 +9,7 @@ import { log } from '../log/logger.js';
 import { goldenArchiveRoot } from './apt.js';
 import { makeImageDirectory, writeImageFile } from './image-files.js';
 import { GRUB_DROPIN, KERNEL_CMDLINE_FILE, grubDropin, kernelCommandLine } from './kernel-cmdline.js';
+import { initramfsEnv } from './packages.js';
 import { runScripts, scriptFiles } from './scripts.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 import { changedInitramfsInputs } from './upper.js';
@@ -113,7 +114,7 @@ export async function runConfig(ctx: TreeStepContext<ConfigOptions>): Promise<vo
   const touched = changedInitramfsInputs(ctx.upper);
   if (touched.length > 0 && root.exists('/usr/sbin/update-initramfs')) {
     log.verbose(`initramfs inputs changed (${touched.slice(0, 3).join(', ')}): updating the initramfs`);
-    await root.chroot('update-initramfs', ['-u', '-k', 'all'], { purpose: 'update the initramfs' });
+    await root.chroot('update-initramfs', ['-u', '-k', 'all'], { purpose: 'update the initramfs', env: initramfsEnv(ctx) });
   }
 }
 

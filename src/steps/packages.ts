@@ -1,11 +1,13 @@
 // The packages layer: install what the config asks for (packages.install, package lists, the
 // metapackage) and what the outputs need in the image, then purge packages.remove. The initramfs is
 // built once at the end instead of once per kernel hook and trigger.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { GoldenConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
+import type { RunResult } from '../exec/run.js';
+import { log } from '../log/logger.js';
 import { sourceFile } from '../paths.js';
-import { aptGet, buildRepositories, repositoryInputFiles, writeBuildSources, type BuildRepository } from './apt.js';
+import { BUILD_SOURCES_LIST, aptGet, aptOptions, buildRepositories, listsFresh, stampLists, repositoryInputFiles, writeBuildSources, type BuildRepository } from './apt.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 
 export interface PackagesOptions {
@@ -55,18 +57,39 @@ export function packagesInputs(config: GoldenConfig, outputPackages: readonly st
 }
 
 /** Pipe a payload script (a real file under src/steps/payload/) into bash in the image. */
-export async function runPayload(ctx: TreeStepContext, name: string, args: readonly string[], purpose: string): Promise<void> {
-  await ctx.root.chroot('/bin/bash', ['-s', '--', ...args], { input: readFileSync(sourceFile(`steps/payload/${name}`)), purpose });
+export async function runPayload(ctx: TreeStepContext, name: string, args: readonly string[], purpose: string, env: Record<string, string> = {}): Promise<RunResult> {
+  return ctx.root.chroot('/bin/bash', ['-s', '--', ...args], { input: readFileSync(sourceFile(`steps/payload/${name}`)), purpose, env });
 }
+
+/**
+ * Environment for update-initramfs / mkinitramfs: its scratch tree (every module of the image, then the
+ * cpio archive) goes to the step's /run tmpfs instead of /var/tmp on the overlay, so the uncompressed
+ * initramfs is never written to the disk only to be deleted. The initramfs itself is the same.
+ */
+export function initramfsEnv(ctx: TreeStepContext): Record<string, string> {
+  mkdirSync(ctx.root.hostPath(INITRAMFS_TMP), { recursive: true });
+  return { TMPDIR: INITRAMFS_TMP };
+}
+
+const INITRAMFS_TMP = '/run/golden/tmp';
 
 export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promise<void> {
   const o = ctx.options;
   writeBuildSources(ctx.root, o.repositories);
   await runPayload(ctx, 'initramfs-defer.sh', [], 'defer update-initramfs');
-  await aptGet(ctx.root, ['update', '-q'], 'update the package lists');
-  if (o.install.length > 0) await aptGet(ctx.root, ['install', '-y', '-q', ...o.install], `install ${o.install.length} packages`);
-  if (o.remove.length > 0) await aptGet(ctx.root, ['purge', '-y', '-q', ...o.remove], `purge ${o.remove.join(' ')}`);
-  await runPayload(ctx, 'initramfs-build.sh', [], 'build the initramfs');
+  const sourcesList = readFileSync(ctx.root.hostPath(BUILD_SOURCES_LIST), 'utf8');
+  const lists = ctx.root.hostPath('/var/lib/apt/lists');
+  if (listsFresh(lists, sourcesList)) {
+    log.verbose('apt lists were fetched minutes ago for the same sources (by mmdebstrap or an earlier step): no apt-get update');
+  } else {
+    await aptGet(ctx.root, ['update', '-q'], 'update the package lists');
+    stampLists(lists, sourcesList);
+  }
+  // Not part of the layer key: it changes how fast the step runs, not what it makes.
+  const preload = (await runPayload(ctx, 'eatmydata-unpack.sh', aptOptions(), 'unpack libeatmydata for the build')).stdout.trim() || undefined;
+  if (o.install.length > 0) await aptGet(ctx.root, ['install', '-y', '-q', ...o.install], `install ${o.install.length} packages`, preload);
+  if (o.remove.length > 0) await aptGet(ctx.root, ['purge', '-y', '-q', ...o.remove], `purge ${o.remove.join(' ')}`, preload);
+  await runPayload(ctx, 'initramfs-build.sh', [], 'build the initramfs', initramfsEnv(ctx));
   // apt's binary caches are rebuilt on demand; they only make the layer bigger.
   await ctx.root.sh('rm -f /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin');
 }

@@ -141,6 +141,15 @@ test('golden build makes the image the config describes', async () => {
   assert.deepEqual(readdirSync(inImage('var/cache/apt/archives')).filter((f) => f.endsWith('.deb')), []);
   assert.deepEqual(readdirSync(inImage('tmp')), []);
 
+  // the build's speed-ups leave nothing behind: dpkg ran under eatmydata (base and packages), the
+  // initramfs was made in /run, the lists came from the base step
+  const divert = await run('chroot', [rootfs, 'dpkg-divert', '--list']);
+  assert.ok(!/\/usr\/bin\/dpkg\b/.test(divert.stdout) && !divert.stdout.includes('update-initramfs'), divert.stdout);
+  assert.ok(!readFileSync(inImage('usr/bin/dpkg')).subarray(0, 2).toString().startsWith('#!'), '/usr/bin/dpkg is the real program');
+  assert.ok(!existsSync(inImage('usr/bin/dpkg.distrib')) && !existsSync(inImage('usr/bin/eatmydata')));
+  const eat = await run('sh', ['-c', `find ${rootfs}/usr/lib -name 'libeatmydata*'`]);
+  assert.equal(eat.stdout.trim(), '', 'no libeatmydata in the image');
+
   // the tarball is there, with its sha256 in the events
   const tar = first.outputs['tar']![0]!;
   assert.ok(statSync(tar).size > 10_000_000);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/exec/run.js';
 import { compressorCommand, tarArgs } from '../../src/outputs/tar.js';
-import { mmdebstrapArgs, type BaseOptions } from '../../src/steps/base.js';
+import { LISTS_FRESH_MS, listsFresh, stampLists } from '../../src/steps/apt.js';
+import { eatmydataHooks, mmdebstrapArgs, type BaseOptions } from '../../src/steps/base.js';
 import { grubDropin, kernelCommandLine } from '../../src/steps/kernel-cmdline.js';
 import { parsePackageList } from '../../src/steps/packages.js';
-import { repoRoot } from '../helpers.js';
+import { repoRoot, tempDir } from '../helpers.js';
 
 const base: BaseOptions = {
   kind: 'mmdebstrap',
@@ -31,6 +32,37 @@ test('mmdebstrap command line: variant, packages, .deb cache bind, hooks, then s
   assert.ok(args.some((a) => a.startsWith('--customize-hook=umount')));
   assert.ok(args.some((a) => a.includes('rm -f') && a.includes('/etc/resolv.conf')), 'no host resolv.conf in the base layer');
   assert.deepEqual(args.slice(-4), ['--verbose', 'bookworm', '/c/tmp/x/tree', 'deb http://mirror.invalid/debian bookworm main contrib']);
+});
+
+test('mmdebstrap command line: eatmydata hooks and the lists hand-over are hooks, before suite, target, sources', () => {
+  const args = mmdebstrapArgs(base, '/c/tmp/x/tree', '/c/debs/debian', { extract: '/h/extract.sh', off: '/g/off.sh' }, '/c/tmp/x/scratch/lists');
+  assert.ok(args.includes(`--extract-hook='/h/extract.sh' "$1"`));
+  assert.ok(args.includes(`--customize-hook=/bin/bash '/g/off.sh' "$1"`));
+  const lists = args.find((a) => a.startsWith('--customize-hook=mkdir -p \'/c/tmp/x/scratch/lists\''));
+  assert.ok(lists?.includes('cp -l'), 'lists are hard-linked out of the tree');
+  assert.deepEqual(args.slice(-4), ['--verbose', 'bookworm', '/c/tmp/x/tree', 'deb http://mirror.invalid/debian bookworm main contrib']);
+  assert.ok(!mmdebstrapArgs(base, '/t', '/d').some((a) => a.includes('eatmydata') || a.includes('lists')), 'both are optional');
+  const hooks = eatmydataHooks('debian');
+  if (hooks) assert.ok(existsSync(hooks.extract) && existsSync(hooks.off));
+  assert.equal(eatmydataHooks('alpine'), undefined);
+});
+
+test('apt lists stamp: fresh for the same sources within the window, a new file each time', () => {
+  const dir = tempDir();
+  const sources = 'deb http://mirror.invalid/debian bookworm main\n';
+  assert.equal(listsFresh(dir, sources), false, 'no stamp: not fresh');
+  const t = 1_800_000_000_000;
+  stampLists(dir, sources, t);
+  assert.equal(listsFresh(dir, sources, t + 60_000), true);
+  assert.equal(listsFresh(dir, `${sources}deb http://mirror.invalid/x y z\n`, t + 60_000), false, 'other sources');
+  assert.equal(listsFresh(dir, sources, t + LISTS_FRESH_MS), false, 'too old');
+  assert.equal(listsFresh(dir, sources, t - 1000), false, 'from the future');
+  // a private copy hard-links the shared stamp: re-stamping must not change the shared file
+  const shared = tempDir();
+  linkSync(join(dir, 'golden-fetched'), join(shared, 'golden-fetched'));
+  stampLists(dir, 'other\n', t);
+  assert.equal(listsFresh(shared, sources, t + 1), true);
+  assert.notEqual(statSync(join(shared, 'golden-fetched')).ino, statSync(join(dir, 'golden-fetched')).ino);
 });
 
 test('package lists: one or more names per line, comments and blank lines ignored', () => {

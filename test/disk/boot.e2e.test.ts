@@ -1,6 +1,9 @@
 // The default disk image boots under QEMU TCG with SeaBIOS, OVMF and OVMF with Secure Boot enforced.
 // The BIOS boot also shows the first-boot work: the disk was enlarged with qemu-img first, so the root
-// partition and filesystem must grow, and a NoCloud user-data creates a user and prints a marker.
+// partition and filesystem must grow, and a NoCloud user-data in the image creates a user and prints a
+// marker. The OVMF boot (no extra boot for it) also gets the `cidata` seed disk of a second build with
+// `placement: seed-disk`, whose user-data prints its own marker: cloud-init takes the user-data of the
+// seed disk over the one in the image.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,21 +14,21 @@ import { tempDir } from '../helpers.js';
 
 const BOOT_TIMEOUT = 25 * 60_000;
 
-const CONFIG = `name: disk-boot
+const config = (placement: 'image' | 'seed-disk', marker: string) => `name: disk-boot
 packages:
   install: [cloud-init]
 cloudInit:
-  placement: image
+  placement: ${placement}
   userData:
     users:
       - name: goldie
         shell: /bin/bash
     runcmd:
-      - [sh, -c, 'echo "GOLDEN-CLOUD-INIT user=$(id -un goldie) uid=$(id -u goldie)" > /dev/ttyS0']
+      - [sh, -c, 'echo "${marker} user=$(id -un goldie) uid=$(id -u goldie)" > /dev/ttyS0']
 `;
 
-async function boot(image: string, firmware: Firmware, snapshot: boolean, check: (vm: VirtualMachine) => Promise<void>): Promise<void> {
-  const vm = await VirtualMachine.start({ image, firmware, snapshot, memoryMiB: 1024 });
+async function boot(image: string, firmware: Firmware, snapshot: boolean, check: (vm: VirtualMachine) => Promise<void>, extraDisks: string[] = []): Promise<void> {
+  const vm = await VirtualMachine.start({ image, firmware, snapshot, memoryMiB: 1024, extraDisks });
   try {
     await check(vm);
   } finally {
@@ -36,10 +39,17 @@ async function boot(image: string, firmware: Firmware, snapshot: boolean, check:
 describe('default disk image boots', { timeout: 3 * BOOT_TIMEOUT + 60 * 60_000 }, () => {
   let build: FixtureBuild;
   let qcow2: string;
+  let seedDisk: string;
   before(async () => {
-    build = await buildFixture(CONFIG, { outputs: [{ type: 'qcow2' }] });
+    build = await buildFixture(config('image', 'GOLDEN-CLOUD-INIT'), { outputs: [{ type: 'qcow2' }] });
     assertBuilt(build);
     qcow2 = build.outputs['qcow2']![0]!;
+    // same layers, so only the disk output is made again (from the cached lower filesystem)
+    const seeded = await buildFixture(config('seed-disk', 'GOLDEN-SEED-DISK'), { outputs: [{ type: 'raw' }] });
+    assertBuilt(seeded);
+    seedDisk = seeded.outputs['raw']!.find((f) => f.endsWith('-seed.img'))!;
+    assert.ok(seedDisk, `no seed disk among ${seeded.outputs['raw']!.join(', ')}`);
+    assert.match(execFileSync('blkid', ['-o', 'export', seedDisk], { encoding: 'utf8' }), /LABEL=CIDATA/i);
   });
 
   it('SeaBIOS: after qemu-img resize, root grows at first boot; NoCloud user-data creates a user', async () => {
@@ -60,14 +70,28 @@ describe('default disk image boots', { timeout: 3 * BOOT_TIMEOUT + 60 * 60_000 }
     });
   });
 
-  for (const firmware of ['uefi', 'secure-boot'] as const) {
-    it(`${firmware === 'uefi' ? 'OVMF' : 'OVMF with Secure Boot enforced'}: boots to the marker and a login prompt`, async () => {
-      await boot(qcow2, firmware, true, async (vm) => {
+  it('OVMF: boots to the marker and a login prompt; the user-data of the cidata seed disk runs', async () => {
+    await boot(
+      qcow2,
+      'uefi',
+      true,
+      async (vm) => {
         await vm.waitFor(/GOLDEN-BOOTED name=disk-boot/, BOOT_TIMEOUT);
         await vm.waitFor(/login:/, BOOT_TIMEOUT);
-        if (firmware === 'secure-boot') assert.match(vm.console, /Secure boot enabled/);
-        else assert.doesNotMatch(vm.console, /Secure boot enabled/);
-      });
+        assert.doesNotMatch(vm.console, /Secure boot enabled/);
+        const ci = await vm.waitFor(/GOLDEN-SEED-DISK user=(\S+) uid=(\d+)/, BOOT_TIMEOUT);
+        assert.equal(ci[1], 'goldie');
+        assert.ok(Number(ci[2]) >= 1000);
+      },
+      [seedDisk],
+    );
+  });
+
+  it('OVMF with Secure Boot enforced: boots to the marker and a login prompt', async () => {
+    await boot(qcow2, 'secure-boot', true, async (vm) => {
+      await vm.waitFor(/GOLDEN-BOOTED name=disk-boot/, BOOT_TIMEOUT);
+      await vm.waitFor(/login:/, BOOT_TIMEOUT);
+      assert.match(vm.console, /Secure boot enabled/);
     });
-  }
+  });
 });

@@ -22,6 +22,13 @@ describe('disk image: default layout', { timeout: 60 * 60_000 }, () => {
     raw = build.outputs['raw']![0]!;
   });
 
+  it('the root filesystem is the cached one of the lower layers with the top layers written in', () => {
+    const done = build.events.filter((e) => e.event === 'step-end' && e['ok'] === true).map((e) => String(e['step']));
+    assert.ok(done.some((d) => d.startsWith('Root filesystem of the lower layers')), done.join(' | '));
+    assert.ok(done.some((d) => d.startsWith('Writing the top layers')), done.join(' | '));
+    assert.ok(!done.some((d) => d.startsWith('Making ext4')), 'no whole mkfs.ext4 of the merged tree');
+  });
+
   it('sfdisk sees GPT: BIOS boot, ESP, root, 1 MiB aligned', () => {
     const t = partitionTable(raw);
     assert.equal(t.label, 'gpt');
@@ -63,7 +70,7 @@ describe('disk image: default layout', { timeout: 60 * 60_000 }, () => {
 
   for (const [format, output, qemuFormat] of [
     ['qcow2', { type: 'qcow2', compression: 'zstd' }, 'qcow2'],
-    ['vmdk', { type: 'vmdk' }, 'vmdk'],
+    ['vmdk', { type: 'vmdk', subformat: 'monolithicSparse' }, 'vmdk'],
     ['vhd', { type: 'vhd', subformat: 'fixed' }, 'vpc'],
     ['vhd', { type: 'vhd', subformat: 'dynamic' }, 'vpc'],
     ['vhdx', { type: 'vhdx' }, 'vhdx'],
@@ -93,6 +100,7 @@ describe('disk image: default layout', { timeout: 60 * 60_000 }, () => {
         execFileSync('qemu-img', ['check', out]);
       }
       if (format === 'qcow2') assert.equal(info['format-specific']?.data?.['compression-type'], 'zstd');
+      if (format === 'vmdk') assert.equal(info['format-specific']?.data?.['create-type'], 'monolithicSparse');
     });
   }
 });
@@ -154,6 +162,9 @@ outputs:
     const out = build.events.find((e) => e.event === 'output');
     assert.ok(out, 'an output event');
     assert.notEqual(out['cached'], true);
+    // every filesystem was really made there (disk outputs are not cached, and this layout takes the whole path)
+    const made = build.events.filter((e) => e.event === 'step-end' && e['ok'] === true).map((e) => String(e['step']));
+    for (const fs of ['ext4 "root"', 'xfs "home"', 'swap "swap"', 'btrfs "srv"']) assert.ok(made.some((m) => m.startsWith(`Making ${fs}`)), `Making ${fs} in ${made.join(' | ')}`);
   });
 
   it('sfdisk sees the MBR layout asked for', () => {

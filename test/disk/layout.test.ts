@@ -161,6 +161,13 @@ describe('image files for disks', () => {
     assert.deepEqual(qemuImgTarget('qcow2', { type: 'qcow2', compression: 'none' }), { fmt: 'qcow2', args: [] });
     assert.deepEqual(qemuImgTarget('qcow2', { type: 'qcow2', compression: 'zstd' }), { fmt: 'qcow2', args: ['-c', '-o', 'compression_type=zstd'] });
   });
+
+  it('vmdk: monolithicSparse by default, streamOptimized when asked', () => {
+    const vmdk = (o: object) => goldenConfigSchema.parse({ name: 'x', outputs: [{ type: 'vmdk', ...o }] }).outputs[0] as never;
+    assert.deepEqual(qemuImgTarget('vmdk', vmdk({})), { fmt: 'vmdk', args: ['-o', 'subformat=monolithicSparse'] });
+    assert.deepEqual(qemuImgTarget('vmdk', vmdk({ subformat: 'streamOptimized' })), { fmt: 'vmdk', args: ['-o', 'subformat=streamOptimized'] });
+    assert.throws(() => vmdk({ subformat: 'twoGbMaxExtentSparse' }));
+  });
 });
 
 describe('xfs protofile', () => {

@@ -1,6 +1,6 @@
 // A golden.yaml with an installer section, a company repository with its own key and a passphrase file,
 // written into a temporary directory for the installer tests.
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from '../../src/repo/signing.js';
 
@@ -24,6 +24,21 @@ export interface InstallerConfigOptions {
   noKernel?: boolean;
 }
 
+/**
+ * The company archive's public key, made once and kept in the test cache: the key is an input of the
+ * image's config layer, so a fresh key per run would rebuild that layer and the ISO every time.
+ */
+async function companyKey(): Promise<string> {
+  const dir = process.env['GOLDEN_TEST_CACHE'] ?? '/var/tmp/golden-test-cache';
+  const file = join(dir, 'installer-acme.asc');
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const key = await generateSigningKey({ name: 'ACME archive' });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${file}.${process.pid}`, key.publicArmored);
+  renameSync(`${file}.${process.pid}`, file);
+  return key.publicArmored;
+}
+
 /** Write golden.yaml (plus key and passphrase files) into dir. */
 export async function writeInstallerConfig(dir: string, opts: InstallerConfigOptions = {}): Promise<InstallerFixture> {
   const { text, publicKey } = await installerConfigText(dir, opts);
@@ -34,8 +49,8 @@ export async function writeInstallerConfig(dir: string, opts: InstallerConfigOpt
 
 /** The config text, with the key and passphrase files it names written into dir. */
 export async function installerConfigText(dir: string, opts: InstallerConfigOptions = {}): Promise<{ text: string; publicKey: string }> {
-  const key = await generateSigningKey({ name: 'ACME archive' });
-  writeFileSync(join(dir, 'acme.asc'), key.publicArmored);
+  const publicArmored = await companyKey();
+  writeFileSync(join(dir, 'acme.asc'), publicArmored);
   writeFileSync(join(dir, 'passphrase.txt'), `${PASSPHRASE}\n`);
   const installer =
     opts.installer ??
@@ -69,5 +84,5 @@ export async function installerConfigText(dir: string, opts: InstallerConfigOpti
     opts.extra ?? '',
     '',
   ].join('\n');
-  return { text: yaml, publicKey: key.publicArmored };
+  return { text: yaml, publicKey: publicArmored };
 }

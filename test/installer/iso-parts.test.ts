@@ -43,7 +43,7 @@ describe('installerIsoParts', () => {
 
   it('asks for what installing needs in the live image', async () => {
     const { parts: p } = await parts();
-    for (const pkg of ['cryptsetup', 'cryptsetup-initramfs', 'grub-pc-bin', 'grub-efi-amd64-signed', 'shim-signed', 'efibootmgr', 'dosfstools', 'whiptail', 'rsync', 'unattended-upgrades']) {
+    for (const pkg of ['cryptsetup', 'cryptsetup-initramfs', 'grub-pc-bin', 'grub-efi-amd64-signed', 'shim-signed', 'efibootmgr', 'dosfstools', 'whiptail', 'squashfs-tools', 'attr', 'unattended-upgrades']) {
       assert.ok(p!.imagePackages.includes(pkg), pkg);
     }
   });
@@ -54,6 +54,15 @@ describe('installerIsoParts', () => {
     assert.equal(conf.mode, 0o600);
     const out = sourceConf(String(conf.content), 'printf "%s\\n" "$GOLDEN_PASSPHRASE" "$GOLDEN_HOSTNAME" "$GOLDEN_AUTO_ALLOWED" "$GOLDEN_KERNEL_ARGS" "${#GOLDEN_LAYOUT[@]}" "${GOLDEN_LAYOUT[3]}"');
     assert.equal(out, `${PASSPHRASE}\nacme-{serial}\n1\nconsole=tty0 console=ttyS0,115200\n4\nroot|100%|root|ext4|/|defaults\n`);
+  });
+
+  it('passes the argon2id cost to the installer: laptop defaults, or what the config says', async () => {
+    const kdf = async (installer?: string) => {
+      const { parts: p } = await parts(installer === undefined ? {} : { installer });
+      return sourceConf(String(p!.files.find((f) => f.path === INSTALLER_CONF)!.content), 'printf "%s %s" "$GOLDEN_KDF_MEMORY_KIB" "$GOLDEN_KDF_TIME_MS"');
+    };
+    assert.equal(await kdf(), '1048576 2000');
+    assert.equal(await kdf('installer:\n  encryption: {enabled: true, kdf: {memoryMiB: 32, iterationTimeMs: 100}}'), '32768 100');
   });
 
   it('refuses a passphrase variable that is not set at build time', async () => {

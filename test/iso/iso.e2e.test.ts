@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 import { run } from '../../src/exec/run.js';
-import { tempDir } from '../helpers.js';
+import { runGolden, tempDir } from '../helpers.js';
 import { bootToLogin } from './boot.js';
 import { ISO_NAME, POOL_PACKAGE, changedFile, isoFixture } from './fixture.js';
 import { extract, listDisc, xorrisoReport } from './inspect.js';
@@ -57,6 +57,29 @@ test('the disc layout, .disk/info, layers in /live, grub menus and the signed po
   // the detached signature verifies with the one-time key, which only the image's cdrom.sources holds
   const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
   assert.match(sums, /\.\/live\/01-base\.squashfs/);
+});
+
+test('the disc carries the manifest, resolved config and SBOM in /.disk/golden, and golden inspect reads them there', async () => {
+  const dir = tempDir();
+  await extract(iso, dir, ['/.disk/golden']);
+  const manifest = JSON.parse(readFileSync(join(dir, '.disk/golden/manifest.json'), 'utf8')) as { image: { name: string }; layers: { step: string }[]; packages: { name: string }[] };
+  assert.equal(manifest.image.name, ISO_NAME);
+  assert.deepEqual(manifest.layers.map((l) => l.step), ['base', 'packages', 'config', 'finalize']);
+  assert.ok(manifest.packages.some((p) => p.name === 'live-boot'), 'the packages of the image are listed');
+  assert.match(readFileSync(join(dir, '.disk/golden/golden.yaml'), 'utf8'), new RegExp(`^name: ${ISO_NAME}$`, 'm'));
+  const sbom = JSON.parse(readFileSync(join(dir, '.disk/golden/sbom.cdx.json'), 'utf8')) as { bomFormat: string; components: unknown[] };
+  assert.equal(sbom.bomFormat, 'CycloneDX');
+  assert.equal(sbom.components.length, manifest.packages.length);
+  // --debug logs every command: inspect must read the medium only, never unpack a squashfs layer
+  const r = await runGolden(['--debug', '--json', 'inspect', iso], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\$ xorriso .*-extract \/\.disk\/golden/);
+  assert.doesNotMatch(r.stderr, /unsquashfs/, 'nothing is read from the squashfs layers');
+  const j = JSON.parse(r.stdout) as { kind: string; manifest?: { image: { name: string } }; configYaml?: string; sbom?: { bomFormat: string } };
+  assert.equal(j.kind, 'iso');
+  assert.equal(j.manifest?.image.name, ISO_NAME);
+  assert.equal(j.configYaml, readFileSync(join(dir, '.disk/golden/golden.yaml'), 'utf8'));
+  assert.equal(j.sbom?.bomFormat, 'CycloneDX');
 });
 
 test('md5sum.txt and SHA256SUMS verify, and NAME.iso.sha256 beside the image verifies', async () => {

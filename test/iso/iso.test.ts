@@ -148,3 +148,50 @@ test('the live-system payload passes shellcheck', async () => {
   const r = await run('shellcheck', ['-s', 'bash', join(repoRoot, 'src/outputs/iso/payload/golden-live-ready.sh')], { allowFailure: true });
   assert.equal(r.exitCode, 0, r.stdout + r.stderr);
 });
+
+test('the kernel is found through the layer stack as overlayfs merges it: newest version, whiteouts, opaque /boot', async () => {
+  const { findKernelInLayers } = await import('../../src/outputs/iso/kernel.js');
+  const dir = tempDir();
+  const layer = (name: string, files: Record<string, string>) => {
+    const d = join(dir, name);
+    for (const [f, content] of Object.entries(files)) {
+      mkdirSync(join(d, f, '..'), { recursive: true });
+      writeFileSync(join(d, f), content);
+    }
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const base = layer('base', { 'boot/vmlinuz-6.1.0-9-amd64': 'k9', 'boot/initrd.img-6.1.0-9-amd64': 'i9' });
+  const pkgs = layer('packages', { 'boot/vmlinuz-6.1.0-10-amd64': 'k10', 'boot/initrd.img-6.1.0-10-amd64': 'i10' });
+  const config = layer('config', { 'etc/motd': 'hi' });
+  let k = await findKernelInLayers([base, pkgs, config]);
+  assert.deepEqual(k, { version: '6.1.0-10-amd64', kernel: join(pkgs, 'boot/vmlinuz-6.1.0-10-amd64'), initrd: join(pkgs, 'boot/initrd.img-6.1.0-10-amd64') }, 'numeric version order, from the layer that has it');
+  // a later layer removes the newer kernel (overlayfs whiteout: a 0/0 character device)
+  const removal = layer('removal', {});
+  mkdirSync(join(removal, 'boot'));
+  await run('mknod', [join(removal, 'boot/vmlinuz-6.1.0-10-amd64'), 'c', '0', '0']);
+  k = await findKernelInLayers([base, pkgs, config, removal]);
+  assert.equal(k.version, '6.1.0-9-amd64');
+  assert.equal(k.initrd, join(base, 'boot/initrd.img-6.1.0-9-amd64'));
+  // an opaque /boot hides everything below it
+  const opaque = layer('opaque', { 'boot/vmlinuz-5.10.0-1-amd64': 'k5' });
+  await run('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', join(opaque, 'boot')]);
+  await assert.rejects(findKernelInLayers([base, pkgs, opaque]), /has the kernel 5\.10\.0-1-amd64 but no \/boot\/initrd\.img-5\.10\.0-1-amd64/);
+  await assert.rejects(findKernelInLayers([config]), /no kernel in \/boot/);
+});
+
+test('boot loaders made once are reused from the cache, and the disc gets the same files', async () => {
+  const { writeBootFiles } = await import('../../src/outputs/iso/boot-files.js');
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const signed = debianVendor.signedBootFiles('amd64');
+  const dir = tempDir();
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  assert.equal(await writeBootFiles(a, join(dir, 'a.esp'), signed, join(dir, 'cache')), false);
+  assert.equal(await writeBootFiles(b, join(dir, 'b.esp'), signed, join(dir, 'cache')), true);
+  assert.deepEqual(readdirSync(join(b, 'boot/grub/i386-pc')).sort(), readdirSync(join(a, 'boot/grub/i386-pc')).sort());
+  assert.ok(readFileSync(join(b, 'boot/grub/i386-pc/eltorito.img')).equals(readFileSync(join(a, 'boot/grub/i386-pc/eltorito.img'))));
+  assert.ok(readFileSync(join(b, 'EFI/BOOT/BOOTX64.EFI')).equals(readFileSync(signed.shim)));
+  const dirList = await run('mdir', ['-i', join(dir, 'b.esp'), '-b', '::/EFI/BOOT'], { env: { MTOOLS_SKIP_CHECK: '1' } });
+  assert.match(dirList.stdout, /BOOTX64\.EFI/i);
+});

@@ -1,47 +1,11 @@
 # shellcheck shell=bash
-# Steps on the installed tree under $TARGET: copy the live image's root, then make it a machine of its
+# Steps on the installed tree under $TARGET (copied by lib-copy.sh): make it a machine of its
 # own (fstab, crypttab, identity, apt policy), remove what only a live system needs, initramfs, grub.
 # Uses from the main script: TARGET, WORK, LIB, DISK, MEDIUM, KEYS_DIR, GOLDEN_*, HOSTNAME_CHOSEN,
 # USER_PASSWORD, the PART_* arrays and MOUNTED from lib-disk.sh.
 
 in_target() {
   chroot "$TARGET" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
-}
-
-# Stack the squashfs layers of the medium read-only, as live-boot does, and copy the merged tree. The
-# live session's own writable layer (a tmpfs) is never part of it, so nothing done in the session leaks.
-do_copy() {
-  local live=$MEDIUM/live layer i=0 lower=''
-  local -a layers=()
-  mapfile -t layers < <(live_layers "$live")
-  ((${#layers[@]})) || { echo "no squashfs layers in $live" >&2; return 1; }
-  for layer in "${layers[@]}"; do
-    # the disc's own top layer (its apt source, the live marker, this installer) is for the live system only
-    # shellcheck disable=SC2053 # the pattern is a glob on purpose
-    if [[ $(basename "$layer") == ${GOLDEN_SKIP_LAYERS:-*-live.squashfs} ]]; then
-      echo "not copied (live system only): $layer"
-      continue
-    fi
-    i=$((i + 1))
-    mkdir -p "$WORK/layers/$i"
-    mount -t squashfs -o ro,loop "$layer" "$WORK/layers/$i"
-    MOUNTED+=("$WORK/layers/$i")
-    echo "layer $i: $layer"
-    # overlayfs lists the top layer first
-    lower="$WORK/layers/$i${lower:+:$lower}"
-  done
-  ((i > 0)) || { echo "every layer of $live is live-only: nothing to install" >&2; return 1; }
-  local source=$WORK/layers/1
-  if ((i > 1)); then
-    mkdir -p "$WORK/image"
-    mount -t overlay golden-image -o "ro,lowerdir=$lower" "$WORK/image"
-    MOUNTED+=("$WORK/image")
-    source=$WORK/image
-  fi
-  # the ESP's vfat root cannot take the owner and mode of the image's /boot/efi; GRUB fills it later
-  # the settings file can hold the passphrase: it never reaches the disk
-  rsync -aHAX --numeric-ids --stats --exclude=/boot/efi/ --exclude=/etc/golden/installer.conf "$source/" "$TARGET/"
-  [[ -x $TARGET/bin/sh || -L $TARGET/bin/sh ]] || { echo "the copied tree has no /bin/sh" >&2; return 1; }
 }
 
 # fstab and crypttab by UUID (PARTUUID for swap with a random key: it has no stable UUID).

@@ -5,7 +5,8 @@
 // - UEFI: a FAT image (mkfs.vfat -C + mcopy; this host has no vfat driver and needs none) holding the
 //   signed shim as EFI/BOOT/BOOTX64.EFI and the signed CD GRUB beside it. xorriso appends it as GPT
 //   partition 2 and points the UEFI El Torito entry at it, so Secure Boot firmware sees only signed code.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { run } from '../../exec/run.js';
@@ -72,6 +73,74 @@ export async function writeEfiBoot(isoRoot: string, espPath: string, signed: Sig
     purpose: 'filling the ESP image',
     env: { MTOOLS_SKIP_CHECK: '1' },
   });
+}
+
+/** What the boot files are made from: host files (by size and date) and Golden's own choices. */
+export function bootFilesKey(signed: SignedBootFiles): string {
+  const host = [...readdirSync(GRUB_PC_DIR).sort().map((f) => join(GRUB_PC_DIR, f)), signed.shim, signed.grub, signed.mokManager].map((p) => {
+    const st = statSync(p);
+    return [p, st.size, st.mtimeMs];
+  });
+  return createHash('sha256').update(JSON.stringify([1, ELTORITO_MODULES, espGrubConfig(), host])).digest('hex').slice(0, 32);
+}
+
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    const a = join(from, name);
+    const b = join(to, name);
+    if (lstatSync(a).isDirectory()) linkTree(a, b);
+    else linkFile(a, b);
+  }
+}
+
+function linkFile(from: string, to: string): void {
+  rmSync(to, { force: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+/**
+ * BIOS and UEFI boot files into isoRoot and the ESP image at espPath. With `cacheDir` they are made
+ * once per host boot-loader set (grub-mkimage, mkfs.vfat, mcopy: about a second) and hard-linked from
+ * there afterwards; xorriso only reads them. Returns whether they came from the cache.
+ */
+export async function writeBootFiles(isoRoot: string, espPath: string, signed: SignedBootFiles, cacheDir?: string): Promise<boolean> {
+  if (!cacheDir) {
+    await writeBiosBoot(isoRoot);
+    await writeEfiBoot(isoRoot, espPath, signed);
+    return false;
+  }
+  const dir = join(cacheDir, bootFilesKey(signed));
+  const cached = existsSync(join(dir, 'complete'));
+  if (!cached) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    try {
+      await writeBiosBoot(join(tmp, 'root'));
+      await writeEfiBoot(join(tmp, 'root'), join(tmp, 'esp.img'), signed);
+      writeFileSync(join(tmp, 'complete'), '');
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        renameSync(tmp, dir);
+      } catch (e) {
+        // another build put the same files there first
+        if (!existsSync(join(dir, 'complete'))) throw e;
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  linkTree(join(dir, 'root'), isoRoot);
+  // eltorito.img is a copy: the disc's boot-info table is patched into the written image, and a copy
+  // makes sure no tool ever patches the cached original
+  rmSync(join(isoRoot, ELTORITO_PATH), { force: true });
+  copyFileSync(join(dir, 'root', ELTORITO_PATH), join(isoRoot, ELTORITO_PATH));
+  linkFile(join(dir, 'esp.img'), espPath);
+  return cached;
 }
 
 /** Copy a directory tree (the disc's additional files) without following the host's symlinks out. */

@@ -13,12 +13,14 @@ import { acquireLock } from '../../repo/lock.js';
 import { type CachedSquashfs, buildSquashfs, cacheRootOf, layerSquashfs, resolveCompression } from '../squashfs.js';
 import type { OutputContext, OutputResult } from '../types.js';
 import { copyAdditionalFiles } from './additional-files.js';
+import { manifestSourceDir, writeDiscManifest } from './disc-manifest.js';
 import { cachedFileSums, type FileSums } from './checksums.js';
 import { capitalise, diskInfoLine } from './disk-info.js';
 import { writeLiveLayer } from './live-layer.js';
 import { type AptSource, readPackageListFiles } from './pool.js';
 import { archivePoolDebs } from './archive-pool.js';
-import { findKernel } from './kernel.js';
+import { findKernelInLayers } from './kernel.js';
+import { liveVendor } from './vendor/index.js';
 
 /** The sources the pool is resolved against: the image's distribution (mirror, updates, security). */
 export function poolSources(config: GoldenConfig): AptSource[] {
@@ -106,25 +108,26 @@ export async function buildIso(ctx: OutputContext<'iso'>): Promise<OutputResult>
 
   let known = new Map<string, FileSums>();
   await log.step('Adding kernel, initrd and layers', async () => {
-    const kernelDir = join(w.root, 'kernel');
-    const root = await ctx.openRoot();
-    let found;
-    try {
-      found = findKernel(root.root, kernelDir);
-    } finally {
-      await root.close();
-    }
+    const found = await findKernelInLayers(ctx.layers.map((l) => l.dir));
     known = installLiveFiles(w, { layers, kernel: found.kernel, initrd: found.initrd });
+    // kernel and initrd sit in cached layers: their sums are kept in the cache, not beside them
+    const sumsDir = join(cacheRoot, 'iso-sums');
+    const liveDir = liveVendor(config.distribution.vendor).liveDir;
+    known.set(`${liveDir}/vmlinuz`, await cachedFileSums(found.kernel, sumsDir));
+    known.set(`${liveDir}/initrd.img`, await cachedFileSums(found.initrd, sumsDir));
     return { detail: `${found.version}, ${layers.length} layers` };
   });
 
   copyAdditionalFiles(iso.additionalFiles, w.isoRoot);
+  const manifestDir = manifestSourceDir(ctx.layers);
+  if (manifestDir) writeDiscManifest(manifestDir, w.isoRoot);
 
   await log.step('Making the disc bootable (BIOS, UEFI, Secure Boot)', async () => {
-    await makeBootableStep(w, {
+    return makeBootableStep(w, {
       title: `${capProject} ${config.version}`,
       kernelArguments: [...config.kernel.commandLine, ...iso.kernelCommandLine.extraCommandLine],
       extraEntries: (installer?.bootEntries ?? []).map((e) => ({ title: e.title, kernelArguments: e.kernelArgs })),
+      bootFilesCache: join(cacheRoot, 'iso-boot'),
     });
   });
 

@@ -2,7 +2,8 @@
 // never the host's), downloaded into pool/, indexed and signed by a one-time ed25519 key made for this
 // build (repo/indexes publishFlatPool), and the deb822 cdrom.sources that lets apt on the live system
 // (and on systems installed from it) use the disc with no network.
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { run } from '../../exec/run.js';
@@ -28,12 +29,12 @@ export function writeAptState(dir: string, arch: string, sources: readonly AptSo
   for (const d of ['etc/apt/sources.list.d', 'etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/lib/dpkg']) {
     mkdirSync(join(dir, d), { recursive: true });
   }
-  writeFileSync(join(dir, 'etc/apt/sources.list'), '');
+  writeIfChanged(join(dir, 'etc/apt/sources.list'), '');
   if (!existsSync(join(dir, 'var/lib/dpkg/status'))) writeFileSync(join(dir, 'var/lib/dpkg/status'), '');
   const stanzas = sources.map((s) => [`Types: deb`, `URIs: ${s.uri}`, `Suites: ${s.suites.join(' ')}`, `Components: ${s.components.join(' ')}`, `Signed-By: ${s.signedBy}`].join('\n'));
-  writeFileSync(join(dir, 'etc/apt/sources.list.d/golden.sources'), `${stanzas.join('\n\n')}\n`);
+  writeIfChanged(join(dir, 'etc/apt/sources.list.d/golden.sources'), `${stanzas.join('\n\n')}\n`);
   const configFile = join(dir, 'apt.conf');
-  writeFileSync(
+  writeIfChanged(
     configFile,
     [
       `Dir::Etc "${dir}/etc/apt/";`,
@@ -50,6 +51,13 @@ export function writeAptState(dir: string, arch: string, sources: readonly AptSo
     ].join('\n'),
   );
   return { dir, configFile };
+}
+
+// apt rebuilds its binary cache (~2 s) when a sources file is newer than it: a kept state must not be
+// rewritten with the same content
+function writeIfChanged(path: string, content: string): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
+  writeFileSync(path, content);
 }
 
 export function aptEnv(state: AptState): Record<string, string> {
@@ -72,9 +80,42 @@ export function parsePackageList(text: string): string[] {
   return out;
 }
 
+/**
+ * What apt answers depends only on its lists: answers are kept in the state directory, keyed by the
+ * question and the lists' names, sizes and dates, so a rebuild asks apt nothing (each apt-cache run
+ * costs 0.3-1 s of loading its cache on a busy machine).
+ */
+async function memoised<T>(state: AptState, question: unknown, ask: () => Promise<T>): Promise<T> {
+  const lists = join(state.dir, 'var/lib/apt/lists');
+  const stamp = existsSync(lists)
+    ? readdirSync(lists)
+        .sort()
+        .map((f) => {
+          const st = statSync(join(lists, f));
+          return `${f}:${st.size}:${st.mtimeMs}`;
+        })
+    : [];
+  const lists16 = createHash('sha256').update(JSON.stringify(stamp)).digest('hex').slice(0, 16);
+  const key = `${lists16}-${createHash('sha256').update(JSON.stringify(question)).digest('hex').slice(0, 16)}`;
+  const dir = join(state.dir, 'answers');
+  const file = join(dir, `${key}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as T;
+  const answer = await ask();
+  mkdirSync(dir, { recursive: true });
+  // answers of older lists are useless: keep only the current ones
+  for (const f of readdirSync(dir)) if (!f.startsWith(lists16)) rmSync(join(dir, f), { force: true });
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(answer));
+  renameSync(`${file}.${process.pid}.tmp`, file);
+  return answer;
+}
+
 /** The packages and everything they depend on (Depends and Pre-Depends, every alternative), sorted. */
 export async function resolvePool(state: AptState, packages: readonly string[]): Promise<string[]> {
   if (packages.length === 0) return [];
+  return memoised(state, ['depends', [...packages].sort()], () => askDepends(state, packages));
+}
+
+async function askDepends(state: AptState, packages: readonly string[]): Promise<string[]> {
   const res = await run(
     'apt-cache',
     ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...packages],
@@ -107,18 +148,15 @@ export async function downloadPool(state: AptState, names: readonly string[], de
   if (names.length === 0) return [];
   mkdirSync(debCache, { recursive: true });
   const before = new Set(readdirSync(debCache));
-  await run('apt-get', ['download', '-q', ...names], { cwd: debCache, env: aptEnv(state), purpose: 'downloading the pool packages' });
-  // apt-get download names files NAME_VERSION_ARCH.deb with ":" in the version as "%3a"; the pool
-  // keeps the archive's own file name (no epoch), as Debian's pools do
-  const want = new Map<string, { downloaded: string; pooled: string }>();
-  const shown = await run('apt-cache', ['show', '--no-all-versions', ...names], { env: aptEnv(state), purpose: 'reading the pool package versions' });
-  for (const stanza of shown.stdout.split(/\n\n+/)) {
-    const name = /^Package: (.+)$/m.exec(stanza)?.[1];
-    const version = /^Version: (.+)$/m.exec(stanza)?.[1];
-    const arch = /^Architecture: (.+)$/m.exec(stanza)?.[1];
-    const file = /^Filename: (.+)$/m.exec(stanza)?.[1];
-    if (name && version && arch && file && !want.has(name)) want.set(name, { downloaded: `${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`, pooled: file.split('/').pop()! });
-  }
+  const want = new Map(await memoised(state, ['show', names], () => askFiles(state, names)));
+  // apt-get download checks the hash of a file already there, but even that costs a second of apt
+  // start-up: packages already in the cache with the archive's size are taken as they are
+  const missing = names.filter((n) => {
+    const f = want.get(n);
+    const path = f ? join(debCache, f.downloaded) : '';
+    return !f || !existsSync(path) || statSync(path).size !== f.size;
+  });
+  if (missing.length > 0) await run('apt-get', ['download', '-q', ...missing], { cwd: debCache, env: aptEnv(state), purpose: 'downloading the pool packages' });
   const out: string[] = [];
   for (const name of names) {
     const file = want.get(name);
@@ -131,6 +169,28 @@ export async function downloadPool(state: AptState, names: readonly string[], de
   const fresh = readdirSync(debCache).filter((f) => !before.has(f)).length;
   log.verbose(`pool: ${names.length} packages, ${fresh} downloaded, ${names.length - fresh} from the cache`);
   return out;
+}
+
+interface PoolFile {
+  /** The name apt-get download gives it: NAME_VERSION_ARCH.deb with ":" in the version as "%3a". */
+  downloaded: string;
+  /** The archive's own file name (no epoch), as Debian's pools keep it. */
+  pooled: string;
+  size: number;
+}
+
+async function askFiles(state: AptState, names: readonly string[]): Promise<[string, PoolFile][]> {
+  const want = new Map<string, PoolFile>();
+  const shown = await run('apt-cache', ['show', '--no-all-versions', ...names], { env: aptEnv(state), purpose: 'reading the pool package versions' });
+  for (const stanza of shown.stdout.split(/\n\n+/)) {
+    const name = /^Package: (.+)$/m.exec(stanza)?.[1];
+    const version = /^Version: (.+)$/m.exec(stanza)?.[1];
+    const arch = /^Architecture: (.+)$/m.exec(stanza)?.[1];
+    const file = /^Filename: (.+)$/m.exec(stanza)?.[1];
+    const size = Number(/^Size: (\d+)$/m.exec(stanza)?.[1] ?? -1);
+    if (name && version && arch && file && !want.has(name)) want.set(name, { downloaded: `${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`, pooled: file.split('/').pop()!, size });
+  }
+  return [...want];
 }
 
 export function linkOrCopy(from: string, to: string): void {

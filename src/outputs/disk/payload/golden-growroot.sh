@@ -6,8 +6,7 @@ set -euo pipefail
 
 log() { echo "golden-growroot: $*"; }
 
-src=$(findmnt -n -o SOURCE /)
-fstype=$(findmnt -n -o FSTYPE /)
+read -r src fstype < <(findmnt -n -o SOURCE,FSTYPE /)
 src=$(readlink -f "$src")
 name=$(basename "$src")
 sysdir=/sys/class/block/$name
@@ -20,6 +19,12 @@ disk=/dev/$(basename "$(readlink -f "$sysdir/..")")
 disk_sectors=$(cat "/sys/class/block/$(basename "$disk")/size")
 start=$(cat "$sysdir/start")
 size=$(cat "$sysdir/size")
+# the common case (every boot after the first) costs no sfdisk run: with room kept for a backup GPT
+# the partition already ends at the last aligned MiB
+if [ $(( start + size )) -ge $(( (disk_sectors - 34) / 2048 * 2048 )) ]; then
+  log "$src already fills $disk"
+  exit 0
+fi
 label=$(sfdisk --dump "$disk" | sed -n 's/^label: //p')
 # a GPT keeps 33 sectors for its backup at the end; keep partitions 1 MiB-aligned
 reserve=0
