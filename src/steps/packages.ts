@@ -79,11 +79,14 @@ export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promis
   await runPayload(ctx, 'initramfs-defer.sh', [], 'defer update-initramfs');
   const sourcesList = readFileSync(ctx.root.hostPath(BUILD_SOURCES_LIST), 'utf8');
   const lists = ctx.root.hostPath('/var/lib/apt/lists');
-  if (listsFresh(lists, sourcesList)) {
+  // Only the distribution's mirrors may be trusted not to have changed in minutes: a build repository
+  // (a company archive, the metapackage's) can be republished between two builds with the same sources.
+  const mirrorsOnly = o.repositories.length === 0;
+  if (mirrorsOnly && listsFresh(lists, sourcesList)) {
     log.verbose('apt lists were fetched minutes ago for the same sources (by mmdebstrap or an earlier step): no apt-get update');
   } else {
     await aptGet(ctx.root, ['update', '-q'], 'update the package lists');
-    stampLists(lists, sourcesList);
+    if (mirrorsOnly) stampLists(lists, sourcesList);
   }
   // Not part of the layer key: it changes how fast the step runs, not what it makes.
   const preload = (await runPayload(ctx, 'eatmydata-unpack.sh', aptOptions(), 'unpack libeatmydata for the build')).stdout.trim() || undefined;
