@@ -2,10 +2,9 @@
 // Signed-By) and the unattended-upgrades policy. One derivation for all three installers (Golden's own,
 // debian-installer's preseed, Ubuntu's autoinstall), so they cannot drift apart.
 import { deriveConfig, AUTO_UPGRADES_FILE, UNATTENDED_FILE } from '../config/derive.js';
-import { isGoldenRepository, type GoldenConfig } from '../config/schema.js';
+import type { GoldenConfig } from '../config/schema.js';
+import { deployedRepositories } from '../repo/deployed.js';
 import { deb822Sources } from '../repo/sources.js';
-import { resolveGoldenRepository } from '../steps/apt.js';
-import { log } from '../log/logger.js';
 
 export interface CompanySource {
   name: string;
@@ -21,38 +20,12 @@ export interface CompanySource {
 
 /** Repositories that stay on deployed machines, as deb822 sources with the key inline. */
 export function companySources(config: GoldenConfig): CompanySource[] {
-  const keep = config.updates.sources;
-  const out: CompanySource[] = [];
-  for (const r of config.repositories) {
-    if (r.use === 'build') continue;
-    if (keep && !keep.includes(r.name)) continue;
-    let uri: string | undefined;
-    let suites: string[];
-    let components: string[];
-    let keyFile: string;
-    if (isGoldenRepository(r)) {
-      uri = r.deployedUrl;
-      if (!uri) {
-        log.warn(`installer: repository ${r.name} has no deployedUrl, so installed machines get no apt source for it`);
-        continue;
-      }
-      const g = resolveGoldenRepository(r, config);
-      suites = [g.distribution];
-      components = g.components;
-      keyFile = g.key;
-    } else {
-      uri = r.deployedUrl ?? r.url;
-      suites = r.suites;
-      components = r.components;
-      keyFile = r.key;
-    }
-    let content = deb822Sources({ uris: uri, suites, components, signedBy: keyFile });
-    // a flat repository (suite "dir/") must not name components (sources.list(5))
-    if (suites.every((s) => s.endsWith('/'))) content = content.replace(/^Components: .*\n/m, '');
+  return deployedRepositories(config).map((r) => {
+    let content = deb822Sources({ uris: r.uri, suites: r.suites, components: r.components, signedBy: r.keyFile });
+    if (r.flat) content = content.replace(/^Components: .*\n/m, '');
     const key = content.slice(content.indexOf('Signed-By:\n') + 'Signed-By:\n'.length).split('\n').map((l) => (l === ' .' ? '' : l.slice(1))).join('\n').trim() + '\n';
-    out.push({ name: r.name, path: `/etc/apt/sources.list.d/golden-${r.name}.sources`, uri, suites, components, key, content: `# Written by Golden from repositories (${r.name})\n${content}` });
-  }
-  return out;
+    return { name: r.name, path: r.sourcesPath, uri: r.uri, suites: r.suites, components: r.components, key, content: `# Written by Golden from repositories (${r.name})\n${content}` };
+  });
 }
 
 /** The apt.conf.d files of updates.unattended (empty when it is disabled), as the config loader derives them. */

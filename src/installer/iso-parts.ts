@@ -50,6 +50,11 @@ export const PAYLOAD_FILES: readonly { name: string; path: string; mode: number 
   { name: 'zz-golden-update-grub', path: `${TARGET_FILES}/etc/kernel/postrm.d/zz-golden-update-grub`, mode: 0o755 },
 ];
 
+/** The payload files' paths on the build machine (their content goes into the live image). */
+export function installerPayloadFiles(): string[] {
+  return [...new Set(PAYLOAD_FILES.map((f) => `${PAYLOAD_DIR}${f.name}`))];
+}
+
 /** What the live image must contain to run the installer: partitioning, LUKS, filesystems, copy, GRUB for both firmwares. */
 export function installerImagePackages(config: GoldenConfig): string[] {
   const inst = config.installer;

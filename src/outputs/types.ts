@@ -56,6 +56,14 @@ export interface OutputBuilder<T extends OutputType = OutputType> {
   requiredTools(output: OutputOf<T>, config: GoldenConfig): string[];
   /** Packages the image must contain for this output (e.g. a kernel and boot loader for disks). */
   imagePackages?(output: OutputOf<T>, config: GoldenConfig): string[];
+  /**
+   * When the image carries an installer: the live-only initramfs-tools files (relative to
+   * /usr/share/initramfs-tools) to leave out of the installed system's initramfs, which the packages
+   * step then builds beside the live one. Undefined: no installed-system initramfs is needed.
+   */
+  installedInitramfsExcludes?(output: OutputOf<T>, config: GoldenConfig): string[] | undefined;
+  /** Golden's own files (payload scripts) this output copies into what it makes; hashed into its cache key. */
+  payloadFiles?(output: OutputOf<T>, config: GoldenConfig): string[];
   /** Further checks of the config for this output, before anything runs; throw InputError/UserError. */
   verify?(output: OutputOf<T>, config: GoldenConfig): void;
   build(ctx: OutputContext<T>): Promise<OutputResult>;

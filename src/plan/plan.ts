@@ -2,12 +2,13 @@
 // theirs. Everything that can be checked before a step runs is checked here: output types exist and
 // accept the config, host tools are present, input files can be read.
 import { statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { hashFile, keyOf, layerInputs, sha256, type LayerInputs } from '../cache/keys.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { OutputEntry } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { requireTools } from '../exec/tools.js';
+import { goldenRoot } from '../paths.js';
 import { outputBuilder } from '../outputs/registry.js';
 import type { OutputBuilder } from '../outputs/types.js';
 import { baseInputs, baseTools } from '../steps/base.js';
@@ -63,7 +64,9 @@ async function hashAll(files: readonly string[]): Promise<Record<string, string>
   const out: Record<string, string> = {};
   for (const f of files) {
     try {
-      out[f] = await hashFile(f);
+      // Golden's own files are named relative to its installation, so that where Golden is installed
+      // (another checkout, an upgrade in place) does not change the keys of the layers they go into
+      out[f.startsWith(`${goldenRoot}/`) ? `golden:${relative(goldenRoot, f)}` : f] = await hashFile(f);
     } catch (err) {
       throw new UserError(`cannot read ${f}, an input of the build: ${(err as Error).message}`, { hint: 'check that the file exists and is readable' });
     }
@@ -83,16 +86,18 @@ export async function makePlan(loaded: LoadedConfig, opts: PlanOptions = {}): Pr
   const builders: { entry: OutputEntry; builder: OutputBuilder }[] = [];
   for (const entry of config.outputs) builders.push({ entry, builder: await outputBuilder(entry.type) });
   const outputPackages: string[] = [];
+  let installedInitramfsExcludes: string[] | undefined;
   const tools = new Set<string>(['setpriv', 'unshare', 'nsenter', 'mount', 'chroot', 'find', 'touch', 'du', 'sync']);
   for (const { entry, builder } of builders) {
     builder.verify?.(entry as never, config);
     outputPackages.push(...(builder.imagePackages?.(entry as never, config) ?? []));
+    installedInitramfsExcludes ??= builder.installedInitramfsExcludes?.(entry as never, config);
     for (const t of builder.requiredTools(entry as never, config)) tools.add(t);
   }
 
   const stepInputs: [StepName, StepInputs][] = [
     ['base', baseInputs(config)],
-    ['packages', packagesInputs(config, outputPackages)],
+    ['packages', packagesInputs(config, outputPackages, installedInitramfsExcludes)],
     ['config', configInputs(config)],
     ['finalize', finalizeInputs(config)],
   ];
@@ -121,7 +126,10 @@ export async function makePlan(loaded: LoadedConfig, opts: PlanOptions = {}): Pr
     seen.set(path, n + 1);
     if (n > 0) throw new UserError(`two outputs would be written to ${path}`, { hint: 'give one of them a different name: or path:' });
     const { path: _p, name: _n, ...options } = entry;
-    const inputs = layerInputs(parent, `output:${entry.type}`, { ...options, fileName: basename(path), sourceDateEpoch: sde.epoch, cmdline: config.kernel.commandLine, config: outputRelevantConfig(loaded) }, outputFiles);
+    // Golden's own files the builder puts into the output (the installer's scripts on an ISO): a changed
+    // script must not be served from the cache
+    const payload = await hashAll(builder.payloadFiles?.(entry as never, config) ?? []);
+    const inputs = layerInputs(parent, `output:${entry.type}`, { ...options, fileName: basename(path), sourceDateEpoch: sde.epoch, cmdline: config.kernel.commandLine, config: outputRelevantConfig(loaded) }, { ...outputFiles, ...payload });
     outputs.push({ entry, builder, path, inputs, key: keyOf(inputs) });
   }
   return { loaded, steps, outputs, sourceDateEpoch: sde.epoch, sourceDateEpochExplicit: sde.explicit, configId: sha256(loaded.configPath).slice(0, 16), outputDir };

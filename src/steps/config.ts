@@ -1,15 +1,15 @@
 // The config layer: groups, users, directories, files, hostname, locale, time zone, keyboard, apt sources
 // for deployed machines, services, kernel command line, cloud-init seed, then the postCustomization
 // scripts in order. When the step touched what goes into an initramfs, the initramfs is rebuilt.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { stringify as yamlStringify } from 'yaml';
 import { isGoldenRepository, type GoldenConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { log } from '../log/logger.js';
-import { goldenArchiveRoot } from './apt.js';
+import { deployedRepositories, goldenArchiveKey } from '../repo/deployed.js';
 import { makeImageDirectory, writeImageFile } from './image-files.js';
 import { GRUB_DROPIN, KERNEL_CMDLINE_FILE, grubDropin, kernelCommandLine } from './kernel-cmdline.js';
-import { initramfsEnv } from './packages.js';
+import { buildInstalledInitramfs, initramfsEnv, installedInitramfsExcludes } from './packages.js';
 import { runScripts, scriptFiles } from './scripts.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 import { changedInitramfsInputs } from './upper.js';
@@ -23,7 +23,7 @@ export function configInputs(config: GoldenConfig): StepInputs<ConfigOptions> {
   const files: string[] = [];
   for (const f of config.files) if ('source' in f) files.push(f.source);
   files.push(...scriptFiles(config.scripts.postCustomization));
-  for (const r of config.repositories) if (r.use !== 'build') files.push(isGoldenRepository(r) ? archiveKey(r.golden) : r.key);
+  for (const r of config.repositories) if (r.use !== 'build') files.push(isGoldenRepository(r) ? goldenArchiveKey(r.golden) : r.key);
   const ci = config.cloudInit;
   if (ci && ci.placement === 'image') for (const doc of [ci.userData, ci.metaData, ci.networkConfig]) if (typeof doc === 'string') files.push(doc);
   const sources = config.updates.sources;
@@ -50,14 +50,6 @@ export function configInputs(config: GoldenConfig): StepInputs<ConfigOptions> {
   };
 }
 
-function archiveKey(dir: string): string {
-  try {
-    const root = goldenArchiveRoot(dir);
-    return existsSync(`${root}/keys/signing.asc`) ? `${root}/keys/signing.asc` : `${root}/keys/signing.gpg`;
-  } catch {
-    return `${dir}/keys/signing.asc`;
-  }
-}
 
 export async function runConfig(ctx: TreeStepContext<ConfigOptions>): Promise<void> {
   const o = ctx.options;
@@ -114,7 +106,11 @@ export async function runConfig(ctx: TreeStepContext<ConfigOptions>): Promise<vo
   const touched = changedInitramfsInputs(ctx.upper);
   if (touched.length > 0 && root.exists('/usr/sbin/update-initramfs')) {
     log.verbose(`initramfs inputs changed (${touched.slice(0, 3).join(', ')}): updating the initramfs`);
-    await root.chroot('update-initramfs', ['-u', '-k', 'all'], { purpose: 'update the initramfs', env: initramfsEnv(ctx) });
+    const installed = installedInitramfsExcludes(ctx);
+    await Promise.all([
+      root.chroot('update-initramfs', ['-u', '-k', 'all'], { purpose: 'update the initramfs', env: initramfsEnv(ctx) }),
+      installed ? buildInstalledInitramfs(ctx, installed) : undefined,
+    ]);
   }
 }
 
@@ -136,40 +132,14 @@ async function configureLocale(ctx: TreeStepContext<ConfigOptions>): Promise<voi
 
 /** deb822 sources for deployed machines, each with its key as Signed-By (the key inline). */
 async function writeAptSources(ctx: TreeStepContext<ConfigOptions>): Promise<void> {
-  const o = ctx.options;
-  const keep = o.updates.sources;
-  if (!o.distributionSources) await writeImageFile(ctx.root, { path: '/etc/apt/sources.list', content: '# Golden: the distribution sources are not kept on deployed machines (updates.sources)\n' });
-  for (const r of o.repositories) {
-    if (r.use === 'build') continue;
-    if (keep && !keep.includes(r.name)) continue;
-    let url: string | undefined;
-    let suites: string[];
-    let components: string[];
-    let keyFile: string;
-    if (isGoldenRepository(r)) {
-      url = r.deployedUrl;
-      const { resolveGoldenRepository } = await import('./apt.js');
-      const g = resolveGoldenRepository(r, ctx.config);
-      suites = [g.distribution];
-      components = g.components;
-      keyFile = archiveKey(r.golden);
-      if (!url) {
-        log.warn(`repository ${r.name}: no deployedUrl, so deployed machines get no apt source for it (give the address the archive is published at)`);
-        continue;
-      }
-    } else {
-      url = r.deployedUrl ?? r.url;
-      suites = r.suites;
-      components = r.components;
-      keyFile = r.key;
-    }
-    const keyText = readFileSync(keyFile);
+  if (!ctx.options.distributionSources) await writeImageFile(ctx.root, { path: '/etc/apt/sources.list', content: '# Golden: the distribution sources are not kept on deployed machines (updates.sources)\n' });
+  for (const r of deployedRepositories(ctx.config)) {
+    const keyText = readFileSync(r.keyFile);
     const armoured = keyText.subarray(0, 5).toString() === '-----';
     const keyPath = `/etc/apt/keyrings/golden-${r.name}.${armoured ? 'asc' : 'gpg'}`;
     await writeImageFile(ctx.root, { path: keyPath, content: keyText });
-    const flat = suites.every((s) => s.endsWith('/'));
-    const text = [`# Written by Golden from repositories (${r.name})`, 'Types: deb', `URIs: ${url}`, `Suites: ${suites.join(' ')}`, ...(flat ? [] : [`Components: ${components.join(' ')}`]), `Signed-By: ${keyPath}`, ''].join('\n');
-    await writeImageFile(ctx.root, { path: `/etc/apt/sources.list.d/golden-${r.name}.sources`, content: text });
+    const text = [`# Written by Golden from repositories (${r.name})`, 'Types: deb', `URIs: ${r.uri}`, `Suites: ${r.suites.join(' ')}`, ...(r.flat ? [] : [`Components: ${r.components.join(' ')}`]), `Signed-By: ${keyPath}`, ''].join('\n');
+    await writeImageFile(ctx.root, { path: r.sourcesPath, content: text });
   }
 }
 

@@ -17,6 +17,8 @@ export interface PackagesOptions {
   repositories: BuildRepository[];
   /** Packages an output type needs in the image (e.g. a kernel for disks), listed for `plan`. */
   forOutputs: string[];
+  /** The image carries an installer: build the installed system's initramfs too, without these live-only initramfs-tools files. */
+  installedInitramfs?: { exclude: string[] };
 }
 
 /** Package names of a list file: one per line (or several separated by blanks), "#" starts a comment. */
@@ -36,7 +38,7 @@ export function impliedPackages(config: GoldenConfig): string[] {
   return out;
 }
 
-export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[]): StepInputs<PackagesOptions> {
+export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[], installedInitramfsExcludes?: readonly string[]): StepInputs<PackagesOptions> {
   const fromLists: string[] = [];
   for (const [i, file] of config.packages.lists.entries()) {
     let text: string;
@@ -50,10 +52,13 @@ export function packagesInputs(config: GoldenConfig, outputPackages: readonly st
   const wanted = config.packages.metapackage ? [config.packages.metapackage.name] : [...config.packages.install, ...fromLists];
   const install = [...new Set([...wanted, ...impliedPackages(config), ...outputPackages])].sort();
   const repositories = buildRepositories(config);
-  return {
-    options: { vendor: config.distribution.vendor, install, remove: [...new Set(config.packages.remove)].sort(), repositories, forOutputs: [...new Set(outputPackages)].sort() },
-    files: [...config.packages.lists, ...repositoryInputFiles(repositories), sourceFile('steps/payload/initramfs-defer.sh'), sourceFile('steps/payload/initramfs-build.sh')],
-  };
+  const options: PackagesOptions = { vendor: config.distribution.vendor, install, remove: [...new Set(config.packages.remove)].sort(), repositories, forOutputs: [...new Set(outputPackages)].sort() };
+  const files = [...config.packages.lists, ...repositoryInputFiles(repositories), sourceFile('steps/payload/initramfs-defer.sh'), sourceFile('steps/payload/initramfs-build.sh')];
+  if (installedInitramfsExcludes) {
+    options.installedInitramfs = { exclude: [...installedInitramfsExcludes] };
+    files.push(sourceFile(`steps/payload/${INSTALLED_INITRAMFS_PAYLOAD}`));
+  }
+  return { options, files };
 }
 
 /** Pipe a payload script (a real file under src/steps/payload/) into bash in the image. */
@@ -72,6 +77,21 @@ export function initramfsEnv(ctx: TreeStepContext): Record<string, string> {
 }
 
 const INITRAMFS_TMP = '/run/golden/tmp';
+
+/** Where an image with an installer keeps the installed system's initramfs (the installer moves it to /boot). */
+export const INSTALLED_INITRAMFS_DIR = '/usr/lib/golden-installer/initramfs';
+const INSTALLED_INITRAMFS_PAYLOAD = 'initramfs-installed.sh';
+
+/** The exclusions the installed system's initramfs was built with, when the image has one. */
+export function installedInitramfsExcludes(ctx: TreeStepContext): string[] | undefined {
+  const list = `${INSTALLED_INITRAMFS_DIR}/exclude.list`;
+  return ctx.root.exists(list) ? readFileSync(ctx.root.hostPath(list), 'utf8').split('\n').filter(Boolean) : undefined;
+}
+
+/** Build the installed system's initramfs of every kernel (see payload/initramfs-installed.sh). */
+export async function buildInstalledInitramfs(ctx: TreeStepContext, exclude: readonly string[]): Promise<void> {
+  await runPayload(ctx, INSTALLED_INITRAMFS_PAYLOAD, [INSTALLED_INITRAMFS_DIR, ...exclude], "build the installed system's initramfs", initramfsEnv(ctx));
+}
 
 export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promise<void> {
   const o = ctx.options;
@@ -92,7 +112,12 @@ export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promis
   const preload = (await runPayload(ctx, 'eatmydata-unpack.sh', aptOptions(), 'unpack libeatmydata for the build')).stdout.trim() || undefined;
   if (o.install.length > 0) await aptGet(ctx.root, ['install', '-y', '-q', ...o.install], `install ${o.install.length} packages`, preload);
   if (o.remove.length > 0) await aptGet(ctx.root, ['purge', '-y', '-q', ...o.remove], `purge ${o.remove.join(' ')}`, preload);
-  await runPayload(ctx, 'initramfs-build.sh', [], 'build the initramfs', initramfsEnv(ctx));
+  // mkinitramfs is one long chain of small processes: the live and the installed system's initramfs
+  // are built side by side, one per core
+  await Promise.all([
+    runPayload(ctx, 'initramfs-build.sh', [], 'build the initramfs', initramfsEnv(ctx)),
+    o.installedInitramfs ? buildInstalledInitramfs(ctx, o.installedInitramfs.exclude) : undefined,
+  ]);
   // apt's binary caches are rebuilt on demand; they only make the layer bigger.
   await ctx.root.sh('rm -f /var/cache/apt/pkgcache.bin /var/cache/apt/srcpkgcache.bin');
 }

@@ -1,9 +1,10 @@
 // The installer for real, under QEMU TCG (issue 6): build an ISO with an installer section, boot it under
 // OVMF with a blank disk, install automatically with LUKS2, power off; then boot the installed disk alone
-// with OVMF and with SeaBIOS, give a wrong passphrase on the serial console (it must not unlock), then the
-// right one, and read the installed system's report: root on LUKS2, the company archive with Signed-By,
-// unattended upgrades, a machine-id of its own, no live-boot, no disc sources.
-// The guided install (typed answers, SeaBIOS) is in install-guided.e2e.test.ts, so both can run at once.
+// with OVMF, give a wrong passphrase on the serial console (it must not unlock), then the right one, and
+// read the installed system's report: root on LUKS2, the company archive with Signed-By, unattended
+// upgrades, a machine-id of its own, no live-boot, no disc sources.
+// The guided install (typed answers) runs under SeaBIOS and its disk boots with SeaBIOS, in
+// install-guided.e2e.test.ts, so both firmwares install and boot, and both tests can run at once.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { tempDir } from '../helpers.js';
@@ -26,10 +27,8 @@ describe('automatic install from the ISO with LUKS2 (QEMU)', { timeout: 150 * 60
     assert.match(installed.installConsole, /GOLDEN-INSTALL-SUCCESS/);
   });
 
-  for (const firmware of ['uefi', 'bios'] as const) {
-    it(`boots the installed disk with ${firmware === 'uefi' ? 'OVMF' : 'SeaBIOS'}: a wrong passphrase does not unlock, the right one does`, async () => {
-      const booted = await bootInstalled({ disk: installed.disk, firmware, workDir: work, passphrase: PASSPHRASE, wrongPassphrase: 'not the passphrase' });
-      assertInstalled(installed, booted);
-    });
-  }
+  it('boots the installed disk with OVMF: a wrong passphrase does not unlock, the right one does', async () => {
+    const booted = await bootInstalled({ disk: installed.disk, firmware: 'uefi', workDir: work, passphrase: PASSPHRASE, wrongPassphrase: 'not the passphrase' });
+    assertInstalled(installed, booted);
+  });
 });

@@ -137,7 +137,11 @@ do_apt_policy() {
   ls -l "$TARGET/etc/apt/sources.list.d/" "$TARGET/etc/apt/apt.conf.d/"
 }
 
-# What only a live system needs, and the installer itself, do not belong on the installed machine.
+# The installed system's initramfs, built with the image (without live-boot), one per kernel
+# (src/steps/payload/initramfs-installed.sh). Without it the installer falls back to update-initramfs.
+PREBUILT_INITRAMFS=/usr/lib/golden-installer/initramfs
+
+# What only a live system needs does not belong on the installed machine.
 do_remove_live() {
   local pkg
   local -a installed=()
@@ -149,18 +153,55 @@ do_remove_live() {
   chmod 0755 "$TARGET/usr/sbin/policy-rc.d"
   if ((${#installed[@]})); then
     echo "purging ${installed[*]}"
-    # initramfs-tools' trigger rebuilds the initramfs during the purge; do_initramfs keeps what is newer
-    touch "$WORK/purge-started"
-    in_target apt-get purge -y "${installed[@]}"
+    if has_prebuilt_initramfs; then
+      # initramfs-tools' trigger would rebuild the initramfs under emulation for many minutes; the
+      # installed system's initramfs was built with the image instead (do_initramfs puts it in place)
+      in_target dpkg-divert --quiet --local --rename --divert /usr/sbin/update-initramfs.golden-real --add /usr/sbin/update-initramfs
+      printf '#!/bin/sh\n# Golden installer: the initramfs comes with the image\nexit 0\n' >"$TARGET/usr/sbin/update-initramfs"
+      chmod 0755 "$TARGET/usr/sbin/update-initramfs"
+      in_target apt-get purge -y "${installed[@]}"
+      rm -f "$TARGET/usr/sbin/update-initramfs"
+      in_target dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+    else
+      # initramfs-tools' trigger rebuilds the initramfs during the purge; do_initramfs keeps what is newer
+      touch "$WORK/purge-started"
+      in_target apt-get purge -y "${installed[@]}"
+    fi
   fi
   rm -f "$TARGET/usr/sbin/policy-rc.d"
-  rm -rf "$TARGET/usr/lib/golden-installer" "$TARGET/etc/golden/installer.conf" \
-    "$TARGET/etc/systemd/system/golden-installer.service" "$TARGET/etc/systemd/system-generators/golden-installer-generator"
-  # the report travels in the live-only layer: it is put in place here
-  install -D -m 0755 /usr/libexec/golden-install-report "$TARGET/usr/libexec/golden-install-report"
-  install -D -m 0644 /etc/systemd/system/golden-install-report.service "$TARGET/etc/systemd/system/golden-install-report.service"
-  mkdir -p "$TARGET/etc/systemd/system/multi-user.target.wants"
-  ln -sf /etc/systemd/system/golden-install-report.service "$TARGET/etc/systemd/system/multi-user.target.wants/golden-install-report.service"
+}
+
+has_prebuilt_initramfs() {
+  compgen -G "$TARGET$PREBUILT_INITRAMFS/initrd.img-*" >/dev/null
+}
+
+# The lines of crypttab the initramfs must unlock (those marked "initramfs": the root), as the
+# cryptsetup hook writes them to cryptroot/crypttab.
+initramfs_crypttab() {
+  grep -E '^[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+([^[:space:]]*,)?initramfs(,|[[:space:]]|$)' "$TARGET/etc/crypttab" || true
+}
+
+# Put the prebuilt initramfs of $1 in /boot. With encryption its crypttab is appended as one more
+# cpio archive: the kernel unpacks every archive of the initramfs in turn, later files add to earlier.
+place_prebuilt_initramfs() {
+  local version=$1 new extra
+  new=$TARGET/boot/.initrd.img-$version.new
+  cp "$TARGET$PREBUILT_INITRAMFS/initrd.img-$version" "$new"
+  if [[ $GOLDEN_ENCRYPT == 1 ]]; then
+    extra=$WORK/initramfs-extra
+    rm -rf "$extra"
+    mkdir -p "$extra/cryptroot"
+    initramfs_crypttab >"$extra/cryptroot/crypttab"
+    [[ -s $extra/cryptroot/crypttab ]] || { echo "crypttab has no entry for the initramfs to unlock" >&2; return 1; }
+    echo "cryptroot/crypttab of the initramfs:"
+    cat "$extra/cryptroot/crypttab"
+    # the kernel takes an uncompressed archive only at a 4-byte aligned offset (else "invalid magic");
+    # the zeros in between are skipped
+    truncate -s %4 "$new"
+    (cd "$extra" && printf '%s\n' cryptroot cryptroot/crypttab | cpio --quiet -o -H newc -R 0:0) >>"$new"
+  fi
+  mv "$new" "$TARGET/boot/initrd.img-$version"
+  echo "the installed system's initramfs of $version, built with the image, is in place"
 }
 
 # One initramfs per installed kernel; with encryption it must be able to ask for the passphrase.
@@ -175,6 +216,10 @@ do_initramfs() {
   ((${#versions[@]})) || { echo "the image has no kernel (/boot/vmlinuz-*)" >&2; return 1; }
   for version in "${versions[@]}"; do
     local initrd=$TARGET/boot/initrd.img-$version
+    if [[ -f $TARGET$PREBUILT_INITRAMFS/initrd.img-$version ]]; then
+      place_prebuilt_initramfs "$version"
+      continue
+    fi
     if [[ -f $WORK/purge-started && $initrd -nt $WORK/purge-started ]] &&
       { [[ $GOLDEN_ENCRYPT != 1 ]] || in_target lsinitramfs "/boot/initrd.img-$version" | grep 'cryptroot/crypttab$' >/dev/null; }; then
       echo "the initramfs of $version was rebuilt after live-boot was purged: kept"
@@ -192,6 +237,17 @@ do_initramfs() {
       fi
     fi
   done
+}
+
+# The installer itself does not belong on the installed machine; its report does, for the first boot.
+do_remove_installer() {
+  rm -rf "$TARGET/usr/lib/golden-installer" "$TARGET/etc/golden/installer.conf" \
+    "$TARGET/etc/systemd/system/golden-installer.service" "$TARGET/etc/systemd/system-generators/golden-installer-generator"
+  # the report travels in the live-only layer: it is put in place here
+  install -D -m 0755 /usr/libexec/golden-install-report "$TARGET/usr/libexec/golden-install-report"
+  install -D -m 0644 /etc/systemd/system/golden-install-report.service "$TARGET/etc/systemd/system/golden-install-report.service"
+  mkdir -p "$TARGET/etc/systemd/system/multi-user.target.wants"
+  ln -sf /etc/systemd/system/golden-install-report.service "$TARGET/etc/systemd/system/multi-user.target.wants/golden-install-report.service"
 }
 
 # GRUB for BIOS (core image in the BIOS boot partition) and UEFI (shim + signed GRUB, under the vendor's
@@ -227,18 +283,26 @@ do_bootloader() {
   for entry in "${GOLDEN_LAYOUT[@]}"; do
     case $(layout_field "$entry" type) in bios-boot) has_bios=1 ;; esp) has_esp=1 ;; esac
   done
-  if ((has_bios)); then in_target grub-install --target=i386-pc --recheck "$DISK"; fi
+  if ((has_bios)); then timed 'grub-install (BIOS)' in_target grub-install --target=i386-pc --recheck "$DISK"; fi
   if ((has_esp)); then
     local -a nvram=()
     # booted with BIOS, or firmware variables unreachable: the removable path alone makes it boot
     [[ -d /sys/firmware/efi/efivars ]] || nvram=(--no-nvram)
-    in_target grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id="$GOLDEN_VENDOR" \
+    timed 'grub-install (UEFI)' in_target grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id="$GOLDEN_VENDOR" \
       --uefi-secure-boot "${nvram[@]}" --recheck
-    in_target grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id="$GOLDEN_VENDOR" \
-      --uefi-secure-boot --removable --no-nvram
-    ls -lR "$TARGET/boot/efi/EFI"
+    # the removable path holds the same signed shim, MokManager and GRUB (which reads the vendor
+    # directory's grub.cfg): copied, where a second grub-install would probe every device again
+    local efi=$TARGET/boot/efi/EFI
+    install -d "$efi/BOOT"
+    cp "$efi/$GOLDEN_VENDOR/shimx64.efi" "$efi/BOOT/BOOTX64.EFI"
+    cp "$efi/$GOLDEN_VENDOR/grubx64.efi" "$efi/BOOT/grubx64.efi"
+    local f
+    for f in mmx64.efi grub.cfg; do
+      if [[ -f $efi/$GOLDEN_VENDOR/$f ]]; then cp "$efi/$GOLDEN_VENDOR/$f" "$efi/BOOT/$f"; fi
+    done
+    ls -lR "$efi"
   fi
   ((has_bios || has_esp)) || { echo "the layout has neither a BIOS boot partition nor an ESP: nothing can boot it" >&2; return 1; }
-  in_target grub-mkconfig -o /boot/grub/grub.cfg
+  timed grub-mkconfig in_target grub-mkconfig -o /boot/grub/grub.cfg
   grep -q "menuentry" "$TARGET/boot/grub/grub.cfg" || { echo "grub-mkconfig wrote no boot entry" >&2; return 1; }
 }

@@ -2,7 +2,7 @@
 // pool on the disc. The work itself is in build.ts and the isobuild steps it shares with `golden iso`.
 import { existsSync } from 'node:fs';
 import { UserError } from '../../errors.js';
-import { installerImagePackages } from '../../installer/iso-parts.js';
+import { installerImagePackages, installerPayloadFiles } from '../../installer/iso-parts.js';
 import type { OutputBuilder } from '../types.js';
 import { verifyAdditionalFiles } from './additional-files.js';
 import { checkBootFiles } from './boot-files.js';
@@ -17,6 +17,8 @@ export const isoOutput: OutputBuilder<'iso'> = {
     return ['mksquashfs', 'xorriso', 'grub-mkimage', 'mkfs.vfat', 'mcopy', 'mmd', ...(needsApt ? ['apt-get', 'apt-cache'] : [])];
   },
   imagePackages: (_output, config) => [...liveVendor(config.distribution.vendor).imagePackages(config.distribution.architecture), ...installerImagePackages(config)],
+  installedInitramfsExcludes: (_output, config) => (config.installer ? liveVendor(config.distribution.vendor).liveInitramfsFiles : undefined),
+  payloadFiles: (_output, config) => (config.installer ? installerPayloadFiles() : []),
   verify: (_output, config) => {
     if (config.distribution.architecture !== 'amd64') {
       throw new UserError(`distribution.architecture: the iso output supports amd64 only for now, not "${config.distribution.architecture}"`);

@@ -11,6 +11,8 @@ export const debianVendor: LiveVendor = {
   isoFileArgument: (v) => `findiso=${v}`,
   mediumMountpoint: '/run/live/medium',
   imagePackages: (arch) => [`linux-image-${arch}`, 'live-boot', 'systemd-sysv'],
+  // live-boot-initramfs-tools' hooks and boot script
+  liveInitramfsFiles: ['hooks/live', 'hooks/kms', 'scripts/live'],
   layerFileNames: (steps) => steps.map((step, i) => `${String(i + 1).padStart(2, '0')}-${step.replace(/[^A-Za-z0-9_-]+/g, '_')}.squashfs`),
   layerManifest: (names) => ({ 'filesystem.module': `${names.join('\n')}\n` }),
   layerArguments: () => [],

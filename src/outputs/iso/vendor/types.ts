@@ -22,6 +22,8 @@ export interface LiveVendor {
   mediumMountpoint: string;
   /** Packages the image needs to boot as a live system. */
   imagePackages(arch: string): string[];
+  /** initramfs-tools files (under /usr/share/initramfs-tools) that only the live boot needs: left out of an installed system's initramfs. */
+  liveInitramfsFiles: string[];
   /** File names of the layers made by `steps` (base first), in stacking order. */
   layerFileNames(steps: readonly string[]): string[];
   /** Files in liveDir that tell the initrd the stacking order (base first), name → content. */
