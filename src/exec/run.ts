@@ -1,6 +1,7 @@
 // The one way Golden runs an external tool. Every command line is logged (pasteable), tool output is
 // kept in the build log with the tool's name as prefix, a missing tool names its Debian package, and a
 // failure reports the command, exit code or signal, and the tail of stderr.
+import { appendFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import { interruptSignal } from '../lifecycle.js';
@@ -33,6 +34,10 @@ export interface RunResult {
   stderr: string;
   durationMs: number;
 }
+
+/** GOLDEN_TRACE=FILE: one line per command run (ms since start, ms taken, command), to see where a build's time goes. */
+const traceFile = process.env['GOLDEN_TRACE'];
+const processStart = Math.round(performance.timeOrigin);
 
 /** Quote one argument for a POSIX shell so logged command lines can be pasted. */
 export function shellQuote(arg: string): string {
@@ -103,6 +108,7 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   });
   const res = await child;
   const durationMs = Date.now() - started;
+  if (traceFile) appendFileSync(traceFile, `${started - processStart} ${durationMs} ${line.slice(0, 300)}\n`);
   if (res.isCanceled && interruptSignal.aborted) throw interruptSignal.reason;
   if (res.failed && (res as { code?: string }).code === 'ENOENT') throw new MissingToolError([cmd]);
   const stdoutRaw = res.stdout as unknown;

@@ -32,6 +32,17 @@ export interface InitOptions {
   arch: string;
   vendor: 'debian' | 'ubuntu';
   sourceDateEpoch: number;
+  /** Make the one-time signing key only when a step needs it (a disc without a pool never does). */
+  deferKey?: boolean;
+}
+
+/** The disc's one-time signing key: one per disc, it signs only this pool, its private half never leaves the work directory. */
+async function ensureSigningKey(w: WorkDir, o: { capProject: string; sourceDateEpoch: number }): Promise<void> {
+  if (existsSync(w.keyPath)) return;
+  const key = await generateSigningKey({ name: `${o.capProject} ISO One-Time Signing Key`, date: new Date(o.sourceDateEpoch * 1000) });
+  mkdirSync(dirname(w.keyPath), { recursive: true, mode: 0o700 });
+  writeFileSync(w.keyPath, key.privateArmored, { mode: 0o600 });
+  writeFileSync(w.publicKeyPath, key.publicArmored);
 }
 
 export async function initStep(w: WorkDir, o: InitOptions): Promise<WorkState> {
@@ -40,11 +51,7 @@ export async function initStep(w: WorkDir, o: InitOptions): Promise<WorkState> {
   }
   mkdirSync(join(w.isoRoot, '.disk'), { recursive: true });
   writeFileSync(join(w.isoRoot, '.disk', 'info'), o.diskInfo);
-  // One key per disc: it signs only this pool, and its private half never leaves the work directory.
-  const key = await generateSigningKey({ name: `${o.capProject} ISO One-Time Signing Key`, date: new Date(o.sourceDateEpoch * 1000) });
-  mkdirSync(dirname(w.keyPath), { recursive: true, mode: 0o700 });
-  writeFileSync(w.keyPath, key.privateArmored, { mode: 0o600 });
-  writeFileSync(w.publicKeyPath, key.publicArmored);
+  if (!o.deferKey) await ensureSigningKey(w, o);
   const vendor = liveVendor(o.vendor);
   const state: WorkState = {
     format: 1,
@@ -87,6 +94,7 @@ export async function setupAptStep(w: WorkDir, sources: readonly AptSource[], re
 /** Resolve, download, index and sign the pool. Returns the number of packages. */
 export async function generatePoolStep(w: WorkDir, packages: readonly string[], debCache: string, extraDebs: readonly PoolDeb[] = []): Promise<number> {
   const state = stateFor(w, 'generate-pool');
+  await ensureSigningKey(w, state);
   const apt = { dir: w.aptState, configFile: join(w.aptState, 'apt.conf') };
   rmSync(join(w.isoRoot, 'pool'), { recursive: true, force: true });
   const names = await resolvePool(apt, packages);

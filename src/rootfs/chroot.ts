@@ -38,7 +38,7 @@ export class ImageRoot {
     const ns = await MountNamespace.open({ layers: opts.layers, upper: opts.upper, work: opts.work, mountpoint: opts.mountpoint, chrootMounts: true, label: opts.label });
     const root = new ImageRoot(ns);
     try {
-      for (const b of opts.binds ?? []) await root.bind(b);
+      await root.bindAll(opts.binds ?? []);
       root.guard();
     } catch (err) {
       await ns.close();
@@ -58,16 +58,31 @@ export class ImageRoot {
   }
 
   async bind(b: BindMount): Promise<void> {
-    const target = this.nsPath(b.target);
-    let isFile = false;
-    try {
-      isFile = !lstatSync(b.host).isDirectory();
-    } catch {
-      isFile = false;
+    await this.bindAll([b]);
+  }
+
+  /** Make every bind mount with one process in the namespace (one `sh`, not two commands per mount). */
+  async bindAll(binds: readonly BindMount[]): Promise<void> {
+    if (binds.length === 0) return;
+    const args: string[] = [];
+    for (const b of binds) {
+      let isFile = false;
+      try {
+        isFile = !lstatSync(b.host).isDirectory();
+      } catch {
+        isFile = false;
+      }
+      args.push(isFile ? 'file' : 'dir', b.readOnly ? 'ro' : 'rw', b.host, this.nsPath(b.target));
     }
-    if (isFile) await this.ns.run('sh', ['-c', 'mkdir -p "$(dirname "$1")" && { [ -e "$1" ] || : > "$1"; }', 'sh', target]);
-    else await this.ns.run('mkdir', ['-p', target]);
-    await this.ns.run('mount', ['--bind', ...(b.readOnly ? ['-o', 'ro'] : []), b.host, target]);
+    const script = [
+      'set -eu',
+      'while [ $# -gt 0 ]; do',
+      '  if [ "$1" = file ]; then mkdir -p "$(dirname "$4")"; [ -e "$4" ] || : > "$4"; else mkdir -p "$4"; fi',
+      '  if [ "$2" = ro ]; then mount --bind -o ro "$3" "$4"; else mount --bind "$3" "$4"; fi',
+      '  shift 4',
+      'done',
+    ].join('\n');
+    await this.ns.run('sh', ['-c', script, 'sh', ...args], { purpose: `bind-mount ${binds.map((b) => b.target).join(', ')} into the image` });
   }
 
   /** Keep services from starting and give package scripts the host's name resolution. */

@@ -60,6 +60,8 @@ export async function buildIso(ctx: OutputContext<'iso'>): Promise<OutputResult>
       arch,
       vendor: config.distribution.vendor,
       sourceDateEpoch: ctx.sourceDateEpoch,
+      // the pool step makes the signing key when there is a pool; openpgp is not even loaded otherwise
+      deferKey: true,
     });
   });
 
@@ -91,18 +93,24 @@ export async function buildIso(ctx: OutputContext<'iso'>): Promise<OutputResult>
   const installer = installerIsoParts(config);
   const layers: { step: string; path: string; sums: FileSums }[] = [];
   await log.step('Packing the layers as squashfs', async () => {
-    let reused = 0;
-    for (const layer of ctx.layers) {
-      const sq: CachedSquashfs = await layerSquashfs(layer, compression, ctx.sourceDateEpoch);
-      if (sq.cached) reused++;
-      log.event({ event: 'squashfs', step: layer.step, key: layer.key, cached: sq.cached, bytes: sq.bytes });
-      layers.push({ step: layer.step, path: sq.path, sums: await cachedFileSums(sq.path, true) });
-    }
+    // the layers still to pack (a rebuild's small top layers) and the live layer are packed side by side
     const liveDir = join(w.root, 'live-layer');
     writeLiveLayer({ dir: liveDir, imageName: config.name, imageVersion: config.version, cdromSources: sources, files: installer?.files ?? [] });
     const livePath = join(w.root, 'live-layer.squashfs');
-    await buildSquashfs({ source: liveDir, dest: livePath, compression: resolveCompression('fast'), sourceDateEpoch: ctx.sourceDateEpoch });
-    layers.push({ step: 'live', path: livePath, sums: await cachedFileSums(livePath) });
+    const live = buildSquashfs({ source: liveDir, dest: livePath, compression: resolveCompression('fast'), sourceDateEpoch: ctx.sourceDateEpoch }).then(async () => ({ step: 'live', path: livePath, sums: await cachedFileSums(livePath) }));
+    const packed = ctx.layers.map(async (layer) => {
+      const sq: CachedSquashfs = await layerSquashfs(layer, compression, ctx.sourceDateEpoch);
+      log.event({ event: 'squashfs', step: layer.step, key: layer.key, cached: sq.cached, bytes: sq.bytes });
+      return { step: layer.step, path: sq.path, sums: await cachedFileSums(sq.path, true), cached: sq.cached };
+    });
+    // every packing ends before a failure is reported: none is left running
+    const settled = await Promise.allSettled([...packed, live]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const done = settled.slice(0, packed.length).map((r) => (r as PromiseFulfilledResult<Awaited<(typeof packed)[number]>>).value);
+    for (const { cached: _c, ...l } of done) layers.push(l);
+    layers.push((settled.at(-1) as PromiseFulfilledResult<Awaited<typeof live>>).value);
+    const reused = done.filter((d) => d.cached).length;
     return { cached: reused === ctx.layers.length, detail: `${ctx.layers.length - reused} packed, ${reused} from the cache` };
   });
 
