@@ -55,9 +55,15 @@ export const partitionSchema = obj({
 }).describe('one partition');
 export type PartitionConfig = z.infer<typeof partitionSchema>;
 
+/**
+ * fstab options of an ESP left at `defaults`: only root reads the boot loaders, and the ESP is mounted
+ * when first used (systemd automount), so its fsck and mount are not on the boot's critical path.
+ */
+export const ESP_MOUNT_OPTIONS = 'umask=0077,x-systemd.automount';
+
 export const DEFAULT_PARTITIONS: PartitionConfig[] = [
   { label: 'BIOS', size: '1M', type: 'bios-boot', options: 'defaults' },
-  { label: 'ESP', size: '127M', type: 'esp', filesystem: 'vfat', mountpoint: '/boot/efi', options: 'umask=0077' },
+  { label: 'ESP', size: '127M', type: 'esp', filesystem: 'vfat', mountpoint: '/boot/efi', options: ESP_MOUNT_OPTIONS },
   { label: 'root', size: '100%', type: 'root', filesystem: 'ext4', mountpoint: '/', options: 'defaults' },
 ];
 

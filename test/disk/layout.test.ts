@@ -131,7 +131,7 @@ describe('image files for disks', () => {
     const lines = byUuid.split('\n').filter((l) => l && !l.startsWith('#'));
     assert.match(lines[0]!, /^UUID=[0-9a-f-]{36} \/ ext4 defaults,errors=remount-ro 0 1$/);
     assert.match(lines[1]!, /^UUID=[0-9a-f-]{36} \/boot ext4 defaults 0 2$/);
-    assert.match(lines[2]!, /^UUID=[0-9A-F]{4}-[0-9A-F]{4} \/boot\/efi vfat umask=0077 0 2$/);
+    assert.match(lines[2]!, /^UUID=[0-9A-F]{4}-[0-9A-F]{4} \/boot\/efi vfat umask=0077,x-systemd.automount 0 2$/);
     assert.match(lines[3]!, /^UUID=[0-9a-f-]{36} none swap sw 0 0$/);
     assert.match(fstab(layout, 'label'), /^LABEL=ESP \/boot\/efi vfat/m);
   });

@@ -50,12 +50,12 @@ test('grub.cfg: live, safe graphics, UEFI-only firmware entry, short timeout, ar
   assert.match(ub, /\/casper\/vmlinuz boot=casper layerfs-path=base.config.squashfs/);
 });
 
-test('the image gets a kernel, live-boot and systemd, but not live-config (50 s per boot under emulation)', async () => {
+test('the image gets a kernel, live-boot, systemd and zstd (for the initramfs), but not live-config (50 s per boot under emulation)', async () => {
   const { isoOutput } = await import('../../src/outputs/iso/index.js');
   const { goldenConfigSchema } = await import('../../src/config/schema.js');
   const config = goldenConfigSchema.parse({ name: 'x', outputs: [{ type: 'iso' }] });
   const pkgs = isoOutput.imagePackages!(config.outputs[0] as never, config);
-  assert.deepEqual(pkgs, ['linux-image-amd64', 'live-boot', 'systemd-sysv']);
+  assert.deepEqual(pkgs, ['linux-image-amd64', 'live-boot', 'systemd-sysv', 'zstd']);
 });
 
 test('layer file names sort in stacking order and filesystem.module lists them base first', () => {

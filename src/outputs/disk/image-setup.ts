@@ -4,6 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GoldenConfig } from '../../config/schema.js';
+import { ESP_MOUNT_OPTIONS } from '../../config/schema-media.js';
 import { sourceFile } from '../../paths.js';
 import { seedFiles, writeSeedIntoTree } from '../cloud-init-seed.js';
 import { defaultGrub, grubCfg, installBiosModules, populateEsp } from './grub.js';
@@ -27,8 +28,7 @@ export function fstab(layout: DiskLayout, by: 'uuid' | 'label'): string {
   for (const p of mounted) {
     let options = p.options;
     if (p.mountpoint === '/' && p.fs === 'ext4' && options === 'defaults') options = 'defaults,errors=remount-ro';
-    // the ESP holds boot loaders only root should touch
-    if (p.type === 'esp' && options === 'defaults') options = 'umask=0077';
+    if (p.type === 'esp' && options === 'defaults') options = ESP_MOUNT_OPTIONS;
     const pass = p.fs === 'btrfs' || p.fs === 'xfs' ? 0 : p.mountpoint === '/' ? 1 : 2;
     lines.push(`${fsRef(p, by)} ${p.mountpoint} ${p.fs} ${options} 0 ${pass}`);
   }

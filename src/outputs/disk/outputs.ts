@@ -18,11 +18,13 @@ const EXTENSIONS: Record<DiskFormat, string> = { raw: 'raw', qcow2: 'qcow2', vmd
  * - grub-pc-bin (BIOS: modules matching the core.img we write), shim-signed and
  *   grub-efi-amd64-signed (UEFI: the signed binaries copied to the ESP; a later shim-signed upgrade
  *   re-runs grub-install for EFI/debian on the deployed machine, keeping Secure Boot revocations current);
- * - fdisk (sfdisk, used by the grow-root unit) and the fsck tools of every filesystem on the disk.
+ * - fdisk (sfdisk, used by the grow-root unit) and the fsck tools of every filesystem on the disk;
+ * - zstd, so initramfs-tools compresses the initramfs with it (it falls back to gzip without it): a
+ *   smaller file for GRUB to read and a faster unpack at boot.
  */
 export function diskImagePackages(config: GoldenConfig): string[] {
   const storage = config.storage;
-  const pkgs = new Set<string>([config.distribution.vendor === 'ubuntu' ? 'linux-image-generic' : 'linux-image-amd64', 'systemd-sysv', 'udev', 'initramfs-tools', 'grub2-common']);
+  const pkgs = new Set<string>([config.distribution.vendor === 'ubuntu' ? 'linux-image-generic' : 'linux-image-amd64', 'systemd-sysv', 'udev', 'initramfs-tools', 'grub2-common', 'zstd']);
   if (storage.bootType !== 'efi') pkgs.add('grub-pc-bin');
   if (storage.bootType !== 'bios') for (const p of ['grub-efi-amd64-bin', 'grub-efi-amd64-signed', 'shim-signed']) pkgs.add(p);
   if (storage.growRoot) pkgs.add('fdisk');

@@ -10,7 +10,9 @@ export const debianVendor: LiveVendor = {
   bootArguments: ['boot=live'],
   isoFileArgument: (v) => `findiso=${v}`,
   mediumMountpoint: '/run/live/medium',
-  imagePackages: (arch) => [`linux-image-${arch}`, 'live-boot', 'systemd-sysv'],
+  // zstd: initramfs-tools compresses with it when present (gzip otherwise): a smaller initrd that GRUB
+  // reads faster from the disc and the kernel unpacks faster
+  imagePackages: (arch) => [`linux-image-${arch}`, 'live-boot', 'systemd-sysv', 'zstd'],
   // live-boot-initramfs-tools' hooks and boot script
   liveInitramfsFiles: ['hooks/live', 'hooks/kms', 'scripts/live'],
   layerFileNames: (steps) => steps.map((step, i) => `${String(i + 1).padStart(2, '0')}-${step.replace(/[^A-Za-z0-9_-]+/g, '_')}.squashfs`),
