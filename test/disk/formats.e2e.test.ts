@@ -2,9 +2,10 @@
 // view of every format, and a build with no loop devices at all.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { BackgroundRemoval } from '../../src/outputs/disk/artefact.js';
 import { convertImage } from '../../src/outputs/disk/convert.js';
 import { assertBuilt, bootableFragment, buildFixture, parseEvents, testCacheDir, type FixtureBuild } from '../fixtures/build.js';
 import { goldenBin, tempDir } from '../helpers.js';
@@ -82,7 +83,10 @@ describe('disk image: default layout', { timeout: 60 * 60_000 }, () => {
       execFileSync('cp', ['--sparse=always', raw, copy]);
       const out = join(work, `disk.${format}`);
       // the same conversion the builder runs after making the raw disk
-      await convertImage(copy, out, format, output as never, work);
+      const later = new BackgroundRemoval();
+      await convertImage(copy, out, format, output as never, work, later);
+      await later.settled();
+      assert.ok(!existsSync(copy), 'the raw work image is removed');
       // a fixed VHD is raw data plus a footer: qemu-img's probe cannot tell it from raw, so name the format
       const fixedVhd = 'subformat' in output && output.subformat === 'fixed';
       const info = qemuImgInfo(out, fixedVhd ? 'vpc' : undefined);

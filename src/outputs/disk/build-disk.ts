@@ -10,7 +10,7 @@ import { formatBytes, log } from '../../log/logger.js';
 import { MountNamespace } from '../../rootfs/namespace.js';
 import { makeSeedDisk, seedFiles } from '../cloud-init-seed.js';
 import type { LayerInfo, OutputContext, OutputFile, OutputResult } from '../types.js';
-import { moveInto, outputFile } from './artefact.js';
+import { BackgroundRemoval, moveInto, outputFile } from './artefact.js';
 import { writeBiosStage } from './bios-boot.js';
 import { convertImage, type DiskFormat } from './convert.js';
 import { applyDelta, DeltaUnsupported, ext4Delta } from './ext4-delta.js';
@@ -40,10 +40,12 @@ export async function buildDisk(ctx: OutputContext<DiskFormat>, format: DiskForm
   const files: OutputFile[] = [];
   await log.step(`Writing ${format} ${basename(ctx.outputPath)}`, async () => {
     const t0 = Date.now();
-    if (format === 'raw') await moveInto(raw, ctx.outputPath);
-    else await convertImage(raw, ctx.outputPath, format, ctx.output, ctx.workDir);
+    const later = new BackgroundRemoval();
+    if (format === 'raw') await moveInto(raw, ctx.outputPath, ctx.workDir, later);
+    else await convertImage(raw, ctx.outputPath, format, ctx.output, ctx.workDir, later);
     const t1 = Date.now();
     files.push(await outputFile(ctx.outputPath));
+    await later.settled();
     return { detail: `${formatBytes(files[0]!.bytes)} (${format === 'raw' ? 'moving' : 'converting'} ${((t1 - t0) / 1000).toFixed(1)}s, sha256 ${((Date.now() - t1) / 1000).toFixed(1)}s)` };
   });
   await made.closed;

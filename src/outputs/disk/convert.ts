@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { OutputOf } from '../../config/schema.js';
 import { run } from '../../exec/run.js';
-import { moveInto } from './artefact.js';
+import { moveInto, type BackgroundRemoval } from './artefact.js';
 
 export type DiskFormat = 'raw' | 'qcow2' | 'vmdk' | 'vhd' | 'vhdx';
 
@@ -32,12 +32,12 @@ export function qemuImgTarget(format: Exclude<DiskFormat, 'raw'>, output: Output
   }
 }
 
-export async function convertImage(raw: string, outputPath: string, format: Exclude<DiskFormat, 'raw'>, output: OutputOf<DiskFormat>, workDir: string): Promise<void> {
+export async function convertImage(raw: string, outputPath: string, format: Exclude<DiskFormat, 'raw'>, output: OutputOf<DiskFormat>, workDir: string, later: BackgroundRemoval): Promise<void> {
   const { fmt, args } = qemuImgTarget(format, output);
   const tmp = join(workDir, `converted-${basename(outputPath)}`);
   rmSync(tmp, { force: true });
   // -t unsafe: no fsync at the end (like cp); the image is renamed into place only once complete
   await run('qemu-img', ['convert', '-q', '-t', 'unsafe', '-f', 'raw', '-O', fmt, '-m', '16', '-W', ...args, raw, tmp], { purpose: `convert the disk image to ${format}` });
-  rmSync(raw, { force: true });
-  await moveInto(tmp, outputPath);
+  later.remove(raw);
+  await moveInto(tmp, outputPath, workDir, later);
 }
