@@ -62,6 +62,11 @@ export interface OutputBuilder<T extends OutputType = OutputType> {
    * step then builds beside the live one. Undefined: no installed-system initramfs is needed.
    */
   installedInitramfsExcludes?(output: OutputOf<T>, config: GoldenConfig): string[] | undefined;
+  /**
+   * initramfs-tools hooks (Golden source files, relative to src/) the packages step installs into the
+   * image's /etc/initramfs-tools/hooks before it builds the initramfs.
+   */
+  initramfsHooks?(output: OutputOf<T>, config: GoldenConfig): string[];
   /** Golden's own files (payload scripts) this output copies into what it makes; hashed into its cache key. */
   payloadFiles?(output: OutputOf<T>, config: GoldenConfig): string[];
   /** Further checks of the config for this output, before anything runs; throw InputError/UserError. */

@@ -1,7 +1,8 @@
 // The packages layer: install what the config asks for (packages.install, package lists, the
 // metapackage) and what the outputs need in the image, then purge packages.remove. The initramfs is
 // built once at the end instead of once per kernel hook and trigger.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { GoldenConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import type { RunResult } from '../exec/run.js';
@@ -19,6 +20,8 @@ export interface PackagesOptions {
   forOutputs: string[];
   /** The image carries an installer: build the installed system's initramfs too, without these live-only initramfs-tools files. */
   installedInitramfs?: { exclude: string[] };
+  /** initramfs-tools hooks (Golden source files relative to src/) installed as /etc/initramfs-tools/hooks/NAME. */
+  initramfsHooks?: string[];
 }
 
 /** Package names of a list file: one per line (or several separated by blanks), "#" starts a comment. */
@@ -38,7 +41,7 @@ export function impliedPackages(config: GoldenConfig): string[] {
   return out;
 }
 
-export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[], installedInitramfsExcludes?: readonly string[]): StepInputs<PackagesOptions> {
+export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[], initramfs: { installedExcludes?: readonly string[] | undefined; hooks?: readonly string[] } = {}): StepInputs<PackagesOptions> {
   const fromLists: string[] = [];
   for (const [i, file] of config.packages.lists.entries()) {
     let text: string;
@@ -54,9 +57,13 @@ export function packagesInputs(config: GoldenConfig, outputPackages: readonly st
   const repositories = buildRepositories(config);
   const options: PackagesOptions = { vendor: config.distribution.vendor, install, remove: [...new Set(config.packages.remove)].sort(), repositories, forOutputs: [...new Set(outputPackages)].sort() };
   const files = [...config.packages.lists, ...repositoryInputFiles(repositories), sourceFile('steps/payload/initramfs-defer.sh'), sourceFile('steps/payload/initramfs-build.sh')];
-  if (installedInitramfsExcludes) {
-    options.installedInitramfs = { exclude: [...installedInitramfsExcludes] };
+  if (initramfs.installedExcludes) {
+    options.installedInitramfs = { exclude: [...initramfs.installedExcludes] };
     files.push(sourceFile(`steps/payload/${INSTALLED_INITRAMFS_PAYLOAD}`));
+  }
+  if (initramfs.hooks?.length) {
+    options.initramfsHooks = [...initramfs.hooks];
+    files.push(...initramfs.hooks.map((h) => sourceFile(h)));
   }
   return { options, files };
 }
@@ -112,6 +119,12 @@ export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promis
   const preload = (await runPayload(ctx, 'eatmydata-unpack.sh', aptOptions(), 'unpack libeatmydata for the build')).stdout.trim() || undefined;
   if (o.install.length > 0) await aptGet(ctx.root, ['install', '-y', '-q', ...o.install], `install ${o.install.length} packages`, preload);
   if (o.remove.length > 0) await aptGet(ctx.root, ['purge', '-y', '-q', ...o.remove], `purge ${o.remove.join(' ')}`, preload);
+  for (const hook of o.initramfsHooks ?? []) {
+    const dest = ctx.root.hostPath(`/etc/initramfs-tools/hooks/${basename(hook, '.hook')}`);
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(sourceFile(hook), dest);
+    chmodSync(dest, 0o755);
+  }
   // mkinitramfs is one long chain of small processes: the live and the installed system's initramfs
   // are built side by side, one per core
   await Promise.all([

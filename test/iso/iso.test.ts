@@ -195,3 +195,42 @@ test('boot loaders made once are reused from the cache, and the disc gets the sa
   const dirList = await run('mdir', ['-i', join(dir, 'b.esp'), '-b', '::/EFI/BOOT'], { env: { MTOOLS_SKIP_CHECK: '1' } });
   assert.match(dirList.stdout, /BOOTX64\.EFI/i);
 });
+
+test("the live initramfs hook drops live-boot's network and KMS drivers, keeping those a kept module needs", async () => {
+  const hook = join(repoRoot, 'src/outputs/iso/payload/golden-live-trim.hook');
+  const { isoOutput } = await import('../../src/outputs/iso/index.js');
+  const { goldenConfigSchema } = await import('../../src/config/schema.js');
+  const config = goldenConfigSchema.parse({ name: 'x', outputs: [{ type: 'iso' }] });
+  assert.deepEqual(isoOutput.initramfsHooks!(config.outputs[0] as never, config), ['outputs/iso/payload/golden-live-trim.hook']);
+  assert.equal((await run('shellcheck', [hook], { allowFailure: true })).exitCode, 0);
+  const dir = tempDir();
+  const version = '9.9.9-golden-test';
+  const deps: Record<string, string[]> = {
+    'kernel/drivers/scsi/cxgbi/cxgb4i.ko': ['kernel/drivers/net/ethernet/chelsio/cxgb4.ko', 'kernel/drivers/net/mdio.ko'],
+    'kernel/drivers/net/ethernet/chelsio/cxgb4.ko': ['kernel/drivers/net/mdio.ko'],
+    'kernel/drivers/net/mdio.ko': [],
+    'kernel/drivers/net/ethernet/intel/e1000e.ko': [],
+    'kernel/drivers/gpu/drm/i915/i915.ko': ['kernel/drivers/gpu/drm/drm.ko'],
+    'kernel/drivers/gpu/drm/drm.ko': [],
+    'kernel/fs/ext4/ext4.ko': [],
+  };
+  mkdirSync(join(dir, 'host', version), { recursive: true });
+  writeFileSync(join(dir, 'host', version, 'modules.dep'), Object.entries(deps).map(([m, d]) => `${m}: ${d.join(' ')}\n`).join(''));
+  const trim = async (live: boolean) => {
+    const dest = join(dir, live ? 'live' : 'installed');
+    for (const m of Object.keys(deps)) {
+      mkdirSync(join(dest, 'usr/lib/modules', version, m, '..'), { recursive: true });
+      writeFileSync(join(dest, 'usr/lib/modules', version, m), '');
+    }
+    mkdirSync(join(dest, 'scripts'), { recursive: true });
+    if (live) writeFileSync(join(dest, 'scripts/live'), '');
+    await run('sh', [hook], { env: { DESTDIR: dest, version, GOLDEN_MODULES_DIR: join(dir, 'host') } });
+    const left = (await run('find', [join(dest, 'usr/lib/modules', version), '-name', '*.ko'])).stdout.split('\n').filter(Boolean).map((p) => p.slice(p.indexOf('kernel/'))).sort();
+    return { left, gpuDir: (await run('find', [join(dest, 'usr/lib/modules', version, 'kernel/drivers'), '-maxdepth', '1'])).stdout.includes('/gpu') };
+  };
+  const live = await trim(true);
+  assert.deepEqual(live.left, ['kernel/drivers/net/ethernet/chelsio/cxgb4.ko', 'kernel/drivers/net/mdio.ko', 'kernel/drivers/scsi/cxgbi/cxgb4i.ko', 'kernel/fs/ext4/ext4.ko']);
+  assert.equal(live.gpuDir, false, 'emptied directories are removed');
+  const installed = await trim(false);
+  assert.equal(installed.left.length, Object.keys(deps).length, 'an initramfs without live-boot is left alone');
+});

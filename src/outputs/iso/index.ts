@@ -18,6 +18,7 @@ export const isoOutput: OutputBuilder<'iso'> = {
   },
   imagePackages: (_output, config) => [...liveVendor(config.distribution.vendor).imagePackages(config.distribution.architecture), ...installerImagePackages(config)],
   installedInitramfsExcludes: (_output, config) => (config.installer ? liveVendor(config.distribution.vendor).liveInitramfsFiles : undefined),
+  initramfsHooks: (_output, config) => liveVendor(config.distribution.vendor).initramfsHooks,
   payloadFiles: (_output, config) => (config.installer ? installerPayloadFiles() : []),
   verify: (_output, config) => {
     if (config.distribution.architecture !== 'amd64') {
