@@ -3,8 +3,9 @@
 // with OVMF, give a wrong passphrase on the serial console (it must not unlock), then the right one, and
 // read the installed system's report: root on LUKS2, the company archive with Signed-By, unattended
 // upgrades, a machine-id of its own, no live-boot, no disc sources.
-// The guided install (typed answers) runs under SeaBIOS and its disk boots with SeaBIOS, in
-// install-guided.e2e.test.ts, so both firmwares install and boot, and both tests can run at once.
+// The same disk then boots with SeaBIOS. The guided install (typed answers) runs under SeaBIOS and its
+// disk boots with SeaBIOS, in install-guided.e2e.test.ts, so both firmwares install and boot, and both
+// tests can run at once.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { tempDir } from '../helpers.js';
@@ -29,6 +30,11 @@ describe('automatic install from the ISO with LUKS2 (QEMU)', { timeout: 150 * 60
 
   it('boots the installed disk with OVMF: a wrong passphrase does not unlock, the right one does', async () => {
     const booted = await bootInstalled({ disk: installed.disk, firmware: 'uefi', workDir: work, passphrase: PASSPHRASE, wrongPassphrase: 'not the passphrase' });
+    assertInstalled(installed, booted);
+  });
+
+  it('boots the same disk with SeaBIOS: the unattended install wrote both boot loaders', async () => {
+    const booted = await bootInstalled({ disk: installed.disk, firmware: 'bios', workDir: work, passphrase: PASSPHRASE });
     assertInstalled(installed, booted);
   });
 });
