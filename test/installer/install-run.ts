@@ -116,7 +116,7 @@ async function answerGuided(vm: VirtualMachine, passphrase: string, timeout: num
  * An install under TCG takes 10-18 minutes (docs/installer.md): part of every full run, but
  * GOLDEN_INSTALL_E2E=0 leaves them out of a local run, and they say so when they skip.
  */
-export const INSTALL_E2E_SKIP: string | false = process.env['GOLDEN_INSTALL_E2E'] === '0' ? 'GOLDEN_INSTALL_E2E=0 leaves out the installs under QEMU (10-18 minutes each)' : false;
+export const INSTALL_E2E_SKIP: string | false = process.env['GOLDEN_INSTALL_E2E'] === '0' ? 'GOLDEN_INSTALL_E2E=0 leaves out the installs under QEMU (8-10 minutes each)' : false;
 
 // under TCG on a busy 2-core host everything is slow: generous limits, they only bound a hang
 const HANG_MS = 90 * 60_000;
