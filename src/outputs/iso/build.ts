@@ -97,7 +97,7 @@ export async function buildIso(ctx: OutputContext<'iso'>): Promise<OutputResult>
     const liveDir = join(w.root, 'live-layer');
     writeLiveLayer({ dir: liveDir, imageName: config.name, imageVersion: config.version, cdromSources: sources, files: installer?.files ?? [] });
     const livePath = join(w.root, 'live-layer.squashfs');
-    const live = buildSquashfs({ source: liveDir, dest: livePath, compression: resolveCompression('fast'), sourceDateEpoch: ctx.sourceDateEpoch }).then(async () => ({ step: 'live', path: livePath, sums: await cachedFileSums(livePath) }));
+    const live = buildSquashfs({ source: liveDir, dest: livePath, compression: resolveCompression('fast'), sourceDateEpoch: ctx.sourceDateEpoch }).then(async () => ({ step: 'live', path: livePath, sums: await cachedFileSums(livePath), cached: false }));
     const packed = ctx.layers.map(async (layer) => {
       const sq: CachedSquashfs = await layerSquashfs(layer, compression, ctx.sourceDateEpoch);
       log.event({ event: 'squashfs', step: layer.step, key: layer.key, cached: sq.cached, bytes: sq.bytes });
@@ -105,11 +105,11 @@ export async function buildIso(ctx: OutputContext<'iso'>): Promise<OutputResult>
     });
     // every packing ends before a failure is reported: none is left running
     const settled = await Promise.allSettled([...packed, live]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const done = settled.slice(0, packed.length).map((r) => (r as PromiseFulfilledResult<Awaited<(typeof packed)[number]>>).value);
-    for (const { cached: _c, ...l } of done) layers.push(l);
-    layers.push((settled.at(-1) as PromiseFulfilledResult<Awaited<typeof live>>).value);
+    const done = settled.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+    for (const { cached: _cached, ...layer } of done) layers.push(layer);
     const reused = done.filter((d) => d.cached).length;
     return { cached: reused === ctx.layers.length, detail: `${ctx.layers.length - reused} packed, ${reused} from the cache` };
   });
