@@ -7,7 +7,7 @@
 //   apt-lists/HASH/               apt's lists for one set of sources, never inside a layer
 //   records/HASH.json             the last build of each config (for `plan` and `cache gc`)
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { log } from '../log/logger.js';
@@ -20,7 +20,8 @@ export const DEFAULT_CACHE_DIR = '/var/cache/golden';
 
 /** --cache, else $GOLDEN_CACHE, else /var/cache/golden. */
 export function resolveCacheDir(option?: string): string {
-  return option ?? process.env['GOLDEN_CACHE'] ?? DEFAULT_CACHE_DIR;
+  // Absolute, because build tools (mmdebstrap, chroots, nsenter) run with other working directories.
+  return resolve(option ?? process.env['GOLDEN_CACHE'] ?? DEFAULT_CACHE_DIR);
 }
 
 export interface EntryMeta {

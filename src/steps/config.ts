@@ -9,7 +9,7 @@ import { log } from '../log/logger.js';
 import { deployedRepositories, goldenArchiveKey } from '../repo/deployed.js';
 import { makeImageDirectory, writeImageFile } from './image-files.js';
 import { GRUB_DROPIN, KERNEL_CMDLINE_FILE, grubDropin, kernelCommandLine } from './kernel-cmdline.js';
-import { buildInstalledInitramfs, initramfsEnv, installedInitramfsExcludes } from './packages.js';
+import { buildInstalledInitramfs, initramfsEnv, installedInitramfsExcludes } from './initramfs.js';
 import { runScripts, scriptFiles } from './scripts.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 import { changedInitramfsInputs } from './upper.js';
@@ -108,7 +108,7 @@ export async function runConfig(ctx: TreeStepContext<ConfigOptions>): Promise<vo
     log.verbose(`initramfs inputs changed (${touched.slice(0, 3).join(', ')}): updating the initramfs`);
     const installed = installedInitramfsExcludes(ctx);
     await Promise.all([
-      root.chroot('update-initramfs', ['-u', '-k', 'all'], { purpose: 'update the initramfs', env: initramfsEnv(ctx) }),
+      root.chroot('update-initramfs', ['-u', '-k', 'all'], { purpose: 'update the initramfs', env: await initramfsEnv(ctx) }),
       installed ? buildInstalledInitramfs(ctx, installed) : undefined,
     ]);
   }

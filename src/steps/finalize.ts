@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { GoldenConfig } from '../config/schema.js';
 import { sourceFile } from '../paths.js';
 import { writeImageFile } from './image-files.js';
-import { runPayload } from './packages.js';
+import { runPayload } from './payload.js';
 import { runScripts, scriptFiles } from './scripts.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 

@@ -5,10 +5,11 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { GoldenConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
-import type { RunResult } from '../exec/run.js';
 import { log } from '../log/logger.js';
 import { sourceFile } from '../paths.js';
 import { BUILD_SOURCES_LIST, aptGet, aptOptions, buildRepositories, listsFresh, stampLists, repositoryInputFiles, writeBuildSources, type BuildRepository } from './apt.js';
+import { buildInitramfs, buildInstalledInitramfs, initramfsPayloadFiles } from './initramfs.js';
+import { runPayload } from './payload.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 
 export interface PackagesOptions {
@@ -56,48 +57,13 @@ export function packagesInputs(config: GoldenConfig, outputPackages: readonly st
   const install = [...new Set([...wanted, ...impliedPackages(config), ...outputPackages])].sort();
   const repositories = buildRepositories(config);
   const options: PackagesOptions = { vendor: config.distribution.vendor, install, remove: [...new Set(config.packages.remove)].sort(), repositories, forOutputs: [...new Set(outputPackages)].sort() };
-  const files = [...config.packages.lists, ...repositoryInputFiles(repositories), sourceFile('steps/payload/initramfs-defer.sh'), sourceFile('steps/payload/initramfs-build.sh')];
-  if (initramfs.installedExcludes) {
-    options.installedInitramfs = { exclude: [...initramfs.installedExcludes] };
-    files.push(sourceFile(`steps/payload/${INSTALLED_INITRAMFS_PAYLOAD}`));
-  }
+  const files = [...config.packages.lists, ...repositoryInputFiles(repositories), ...initramfsPayloadFiles(initramfs.installedExcludes !== undefined)];
+  if (initramfs.installedExcludes) options.installedInitramfs = { exclude: [...initramfs.installedExcludes] };
   if (initramfs.hooks?.length) {
     options.initramfsHooks = [...initramfs.hooks];
     files.push(...initramfs.hooks.map((h) => sourceFile(h)));
   }
   return { options, files };
-}
-
-/** Pipe a payload script (a real file under src/steps/payload/) into bash in the image. */
-export async function runPayload(ctx: TreeStepContext, name: string, args: readonly string[], purpose: string, env: Record<string, string> = {}): Promise<RunResult> {
-  return ctx.root.chroot('/bin/bash', ['-s', '--', ...args], { input: readFileSync(sourceFile(`steps/payload/${name}`)), purpose, env });
-}
-
-/**
- * Environment for update-initramfs / mkinitramfs: its scratch tree (every module of the image, then the
- * cpio archive) goes to the step's /run tmpfs instead of /var/tmp on the overlay, so the uncompressed
- * initramfs is never written to the disk only to be deleted. The initramfs itself is the same.
- */
-export function initramfsEnv(ctx: TreeStepContext): Record<string, string> {
-  mkdirSync(ctx.root.hostPath(INITRAMFS_TMP), { recursive: true });
-  return { TMPDIR: INITRAMFS_TMP };
-}
-
-const INITRAMFS_TMP = '/run/golden/tmp';
-
-/** Where an image with an installer keeps the installed system's initramfs (the installer moves it to /boot). */
-export const INSTALLED_INITRAMFS_DIR = '/usr/lib/golden-installer/initramfs';
-const INSTALLED_INITRAMFS_PAYLOAD = 'initramfs-installed.sh';
-
-/** The exclusions the installed system's initramfs was built with, when the image has one. */
-export function installedInitramfsExcludes(ctx: TreeStepContext): string[] | undefined {
-  const list = `${INSTALLED_INITRAMFS_DIR}/exclude.list`;
-  return ctx.root.exists(list) ? readFileSync(ctx.root.hostPath(list), 'utf8').split('\n').filter(Boolean) : undefined;
-}
-
-/** Build the installed system's initramfs of every kernel (see payload/initramfs-installed.sh). */
-export async function buildInstalledInitramfs(ctx: TreeStepContext, exclude: readonly string[]): Promise<void> {
-  await runPayload(ctx, INSTALLED_INITRAMFS_PAYLOAD, [INSTALLED_INITRAMFS_DIR, ...exclude], "build the installed system's initramfs", initramfsEnv(ctx));
 }
 
 export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promise<void> {
@@ -128,7 +94,7 @@ export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promis
   // mkinitramfs is one long chain of small processes: the live and the installed system's initramfs
   // are built side by side, one per core
   await Promise.all([
-    runPayload(ctx, 'initramfs-build.sh', [], 'build the initramfs', initramfsEnv(ctx)),
+    buildInitramfs(ctx),
     o.installedInitramfs ? buildInstalledInitramfs(ctx, o.installedInitramfs.exclude) : undefined,
   ]);
   // apt's binary caches are rebuilt on demand; they only make the layer bigger.

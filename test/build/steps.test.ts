@@ -96,4 +96,9 @@ test('every shell payload of the build and of the test fixtures passes shellchec
   }
   const r = await run('shellcheck', files, { allowFailure: true });
   assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  // fragments sourced by a dash script (no shebang of their own)
+  const fragments = readdirSync(dirs[0]!).filter((f) => f.endsWith('.dash')).map((f) => join(dirs[0]!, f));
+  assert.ok(fragments.length >= 1);
+  const d = await run('shellcheck', ['--shell=dash', ...fragments], { allowFailure: true });
+  assert.equal(d.exitCode, 0, d.stdout + d.stderr);
 });
