@@ -46,7 +46,7 @@ export function copyFileFunction(hookFunctions: string): string | undefined {
 export function fastHookFunctions(hookFunctions: string, payload: string): string | undefined {
   const fn = copyFileFunction(hookFunctions);
   if (!fn || !KNOWN_COPY_FILE.has(createHash('sha256').update(fn).digest('hex'))) return undefined;
-  return `${hookFunctions.replace(fn, fn.replace(/^copy_file\(\)/, 'golden_copy_file_unmemoized()'))}\n${payload}`;
+  return `${hookFunctions.replace(fn, fn.replace(/^copy_file\(\)/, 'golden_copy_file_original()'))}\n${payload}`;
 }
 
 const prepared = new WeakMap<ImageRoot, Promise<void>>();
