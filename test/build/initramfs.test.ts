@@ -83,4 +83,23 @@ test('shell copy_file and the original do the same, call for call', () => {
   assert.equal(b.sums, a.sums);
   assert.match(a.codes, /^0\n1\n/, 'the second copy of a file reports "already there"');
   assert.ok(a.codes.includes('2'), 'a missing source gives 2');
+
+  // The same results could come from handing every call to the original: plain paths must be answered
+  // without realpath or readlink (shims on PATH record each run of them).
+  const shims = join(dir, 'shims');
+  const log = join(dir, 'shim.log');
+  mkdirSync(shims);
+  for (const tool of ['realpath', 'readlink']) {
+    writeFileSync(join(shims, tool), `#!/bin/sh\necho ${tool} >> '${log}'\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+  }
+  const plainCalls = [0, 1, 2, 3, 5].map((i) => calls[i]!).map((c) => `copy_file ${c.map((a) => `'${a}'`).join(' ')} || true`).join('\n');
+  const toolRuns = (fns: string, dest: string) => {
+    writeFileSync(log, '');
+    mkdirSync(join(dest, 'etc'), { recursive: true });
+    const r = spawnSync('dash', ['-c', `verbose=n\nversion=test\nDESTDIR='${dest}'\n${fns}\n${plainCalls}`], { encoding: 'utf8', env: { ...process.env, PATH: `${shims}:${process.env['PATH'] ?? ''}` } });
+    assert.equal(r.status, 0, r.stderr);
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  };
+  assert.ok(toolRuns(original, join(dir, 'c')) > 0, 'the shims see the original at work');
+  assert.equal(toolRuns(fast, join(dir, 'd')), 0, 'plain paths went through realpath/readlink');
 });
