@@ -39,6 +39,12 @@ export const isoSchema = obj({
     .prefault({})
     .describe('kernel command line of the live system'),
   pool: isoPoolSchema.prefault({}),
+  initramfsAslr: z
+    .boolean()
+    .default(false)
+    .describe(
+      'keep user-space address randomisation on while the live initramfs runs; by default it is off there (only the initramfs tools are concerned, the running system is always randomised) because under QEMU software emulation it doubles the boot time of a layered live ISO',
+    ),
   cdromMountpoint: imagePath().default('/run/live/medium').describe('where the disc is mounted on the live system (live-boot uses /run/live/medium); cdrom.sources points there'),
 }).describe('settings of iso outputs');
 export type IsoConfig = z.infer<typeof isoSchema>;

@@ -63,10 +63,11 @@ export interface OutputBuilder<T extends OutputType = OutputType> {
    */
   installedInitramfsExcludes?(output: OutputOf<T>, config: GoldenConfig): string[] | undefined;
   /**
-   * initramfs-tools hooks (Golden source files, relative to src/) the packages step installs into the
-   * image's /etc/initramfs-tools/hooks before it builds the initramfs.
+   * initramfs-tools hooks and boot scripts (Golden source files, relative to src/) the packages step
+   * installs into the image's /etc/initramfs-tools before it builds the initramfs (see
+   * initramfsFileDestination in steps/packages.ts).
    */
-  initramfsHooks?(output: OutputOf<T>, config: GoldenConfig): string[];
+  initramfsFiles?(output: OutputOf<T>, config: GoldenConfig): string[];
   /** Golden's own files (payload scripts) this output copies into what it makes; hashed into its cache key. */
   payloadFiles?(output: OutputOf<T>, config: GoldenConfig): string[];
   /** Further checks of the config for this output, before anything runs; throw InputError/UserError. */

@@ -87,19 +87,19 @@ export async function makePlan(loaded: LoadedConfig, opts: PlanOptions = {}): Pr
   for (const entry of config.outputs) builders.push({ entry, builder: await outputBuilder(entry.type) });
   const outputPackages: string[] = [];
   let installedInitramfsExcludes: string[] | undefined;
-  const initramfsHooks = new Set<string>();
+  const initramfsFiles = new Set<string>();
   const tools = new Set<string>(['setpriv', 'unshare', 'nsenter', 'mount', 'chroot', 'find', 'touch', 'du', 'sync']);
   for (const { entry, builder } of builders) {
     builder.verify?.(entry as never, config);
     outputPackages.push(...(builder.imagePackages?.(entry as never, config) ?? []));
     installedInitramfsExcludes ??= builder.installedInitramfsExcludes?.(entry as never, config);
-    for (const h of builder.initramfsHooks?.(entry as never, config) ?? []) initramfsHooks.add(h);
+    for (const f of builder.initramfsFiles?.(entry as never, config) ?? []) initramfsFiles.add(f);
     for (const t of builder.requiredTools(entry as never, config)) tools.add(t);
   }
 
   const stepInputs: [StepName, StepInputs][] = [
     ['base', baseInputs(config)],
-    ['packages', packagesInputs(config, outputPackages, { installedExcludes: installedInitramfsExcludes, hooks: [...initramfsHooks].sort() })],
+    ['packages', packagesInputs(config, outputPackages, { installedExcludes: installedInitramfsExcludes, files: [...initramfsFiles].sort() })],
     ['config', configInputs(config)],
     ['finalize', finalizeInputs(config)],
   ];

@@ -4,6 +4,7 @@
 // initramfs is what initramfs-tools alone would put there.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { log } from '../log/logger.js';
 import { sourceFile } from '../paths.js';
 import type { ImageRoot } from '../rootfs/chroot.js';
@@ -94,4 +95,22 @@ export function installedInitramfsExcludes(ctx: TreeStepContext): string[] | und
 /** Build the installed system's initramfs of every kernel (see payload/initramfs-installed.sh). */
 export async function buildInstalledInitramfs(ctx: TreeStepContext, exclude: readonly string[]): Promise<void> {
   await runPayload(ctx, INSTALLED_INITRAMFS_PAYLOAD, [INSTALLED_INITRAMFS_DIR, ...exclude], "build the installed system's initramfs", await initramfsEnv(ctx));
+}
+
+/** initramfs-tools' boot script phases (directories under scripts/) Golden may add a script to. */
+const BOOT_SCRIPT_PHASES = ['init-top', 'init-premount', 'local-top', 'local-premount', 'local-bottom', 'init-bottom'];
+
+/**
+ * Where a Golden initramfs file goes in the image, by its suffix: NAME.hook becomes
+ * /etc/initramfs-tools/hooks/NAME (run by mkinitramfs after the packaged hooks), NAME.PHASE a boot
+ * script /etc/initramfs-tools/scripts/PHASE/NAME (mkinitramfs takes boot scripts only from there and
+ * /usr/share/initramfs-tools, not from what a hook writes into the initramfs).
+ */
+export function initramfsFileDestination(file: string): string {
+  const name = basename(file);
+  const dot = name.lastIndexOf('.');
+  const [stem, kind] = [name.slice(0, dot), name.slice(dot + 1)];
+  if (dot > 0 && kind === 'hook') return `/etc/initramfs-tools/hooks/${stem}`;
+  if (dot > 0 && BOOT_SCRIPT_PHASES.includes(kind)) return `/etc/initramfs-tools/scripts/${kind}/${stem}`;
+  throw new Error(`${file}: an initramfs file is NAME.hook or NAME.PHASE (${BOOT_SCRIPT_PHASES.join(', ')})`);
 }

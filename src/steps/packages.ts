@@ -2,13 +2,13 @@
 // metapackage) and what the outputs need in the image, then purge packages.remove. The initramfs is
 // built once at the end instead of once per kernel hook and trigger.
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { GoldenConfig } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { log } from '../log/logger.js';
 import { sourceFile } from '../paths.js';
 import { BUILD_SOURCES_LIST, aptGet, aptOptions, buildRepositories, listsFresh, stampLists, repositoryInputFiles, writeBuildSources, type BuildRepository } from './apt.js';
-import { buildInitramfs, buildInstalledInitramfs, initramfsPayloadFiles } from './initramfs.js';
+import { buildInitramfs, buildInstalledInitramfs, initramfsFileDestination, initramfsPayloadFiles } from './initramfs.js';
 import { runPayload } from './payload.js';
 import type { StepInputs, TreeStepContext } from './types.js';
 
@@ -21,8 +21,8 @@ export interface PackagesOptions {
   forOutputs: string[];
   /** The image carries an installer: build the installed system's initramfs too, without these live-only initramfs-tools files. */
   installedInitramfs?: { exclude: string[] };
-  /** initramfs-tools hooks (Golden source files relative to src/) installed as /etc/initramfs-tools/hooks/NAME. */
-  initramfsHooks?: string[];
+  /** initramfs-tools hooks and boot scripts (Golden source files relative to src/), see initramfsFileDestination. */
+  initramfsFiles?: string[];
 }
 
 /** Package names of a list file: one per line (or several separated by blanks), "#" starts a comment. */
@@ -42,7 +42,7 @@ export function impliedPackages(config: GoldenConfig): string[] {
   return out;
 }
 
-export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[], initramfs: { installedExcludes?: readonly string[] | undefined; hooks?: readonly string[] } = {}): StepInputs<PackagesOptions> {
+export function packagesInputs(config: GoldenConfig, outputPackages: readonly string[], initramfs: { installedExcludes?: readonly string[] | undefined; files?: readonly string[] } = {}): StepInputs<PackagesOptions> {
   const fromLists: string[] = [];
   for (const [i, file] of config.packages.lists.entries()) {
     let text: string;
@@ -59,9 +59,9 @@ export function packagesInputs(config: GoldenConfig, outputPackages: readonly st
   const options: PackagesOptions = { vendor: config.distribution.vendor, install, remove: [...new Set(config.packages.remove)].sort(), repositories, forOutputs: [...new Set(outputPackages)].sort() };
   const files = [...config.packages.lists, ...repositoryInputFiles(repositories), ...initramfsPayloadFiles(initramfs.installedExcludes !== undefined)];
   if (initramfs.installedExcludes) options.installedInitramfs = { exclude: [...initramfs.installedExcludes] };
-  if (initramfs.hooks?.length) {
-    options.initramfsHooks = [...initramfs.hooks];
-    files.push(...initramfs.hooks.map((h) => sourceFile(h)));
+  if (initramfs.files?.length) {
+    options.initramfsFiles = [...initramfs.files];
+    files.push(...initramfs.files.map((f) => sourceFile(f)));
   }
   return { options, files };
 }
@@ -85,10 +85,10 @@ export async function runPackages(ctx: TreeStepContext<PackagesOptions>): Promis
   const preload = (await runPayload(ctx, 'eatmydata-unpack.sh', aptOptions(), 'unpack libeatmydata for the build')).stdout.trim() || undefined;
   if (o.install.length > 0) await aptGet(ctx.root, ['install', '-y', '-q', ...o.install], `install ${o.install.length} packages`, preload);
   if (o.remove.length > 0) await aptGet(ctx.root, ['purge', '-y', '-q', ...o.remove], `purge ${o.remove.join(' ')}`, preload);
-  for (const hook of o.initramfsHooks ?? []) {
-    const dest = ctx.root.hostPath(`/etc/initramfs-tools/hooks/${basename(hook, '.hook')}`);
+  for (const file of o.initramfsFiles ?? []) {
+    const dest = ctx.root.hostPath(initramfsFileDestination(file));
     mkdirSync(dirname(dest), { recursive: true });
-    copyFileSync(sourceFile(hook), dest);
+    copyFileSync(sourceFile(file), dest);
     chmodSync(dest, 0o755);
   }
   // mkinitramfs is one long chain of small processes: the live and the installed system's initramfs

@@ -11,7 +11,7 @@ import { run } from '../../src/exec/run.js';
 import { runGolden, tempDir } from '../helpers.js';
 import { bootToLogin } from './boot.js';
 import { ISO_NAME, POOL_PACKAGE, changedFile, isoFixture } from './fixture.js';
-import { extract, listDisc, xorrisoReport } from './inspect.js';
+import { extract, listDisc, readInitramfs, xorrisoReport } from './inspect.js';
 
 let iso = '';
 before(async () => {
@@ -57,6 +57,18 @@ test('the disc layout, .disk/info, layers in /live, grub menus and the signed po
   // the detached signature verifies with the one-time key, which only the image's cdrom.sources holds
   const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
   assert.match(sums, /\.\/live\/01-base\.squashfs/);
+});
+
+test('the live initramfs turns user-space ASLR off first thing and back on in init-bottom, after every other script', async () => {
+  const dir = tempDir();
+  await extract(iso, dir, ['/live/initrd.img']);
+  const initramfs = await readInitramfs(join(dir, 'live/initrd.img'));
+  const order = (phase: string) => [...initramfs.get(`scripts/${phase}/ORDER`)!.toString().matchAll(/^\/scripts\/[^/]+\/(\S+) /gm)].map((m) => m[1]);
+  const top = order('init-top');
+  assert.equal(top[0], '00-golden-aslr-off', `before udev starts: ${top.join(' ')}`);
+  const bottom = order('init-bottom');
+  assert.equal(bottom.at(-1), 'golden-aslr-restore', bottom.join(' '));
+  assert.ok(bottom.length > 1 && top.includes('udev'), `${top.join(' ')} / ${bottom.join(' ')}`);
 });
 
 test('the disc carries the manifest, resolved config and SBOM in /.disk/golden, and golden inspect reads them there', async () => {
@@ -116,5 +128,8 @@ test('boots with SeaBIOS; apt installs a pool package with no network; cloud-ini
     vm.send('apt-get update 2>&1 | grep -c "file:/run/live/medium bookworm InRelease"; apt-get update 2>&1 | grep -ci "NO_PUBKEY\\|not signed" ; echo TRUST-CHECK-DONE\n');
     const m = await vm.waitFor(/(\d+)\r?\n(\d+)\r?\nTRUST-CHECK-DONE/, 5 * 60_000, from);
     assert.equal(m[2], '0', 'apt trusts the pool through cdrom.sources');
+    // the initramfs had user-space ASLR off; the running system has it back (full randomisation)
+    vm.send('echo ASLR=$(cat /proc/sys/kernel/randomize_va_space)-CHECK\n');
+    assert.equal((await vm.waitFor(/ASLR=(\d)-CHECK/, 60_000, from))[1], '2');
   });
 });

@@ -1,6 +1,6 @@
 // Quick tests of the ISO's pure parts (names, menus, command lines) and of the step order of `golden iso`.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/exec/run.js';
@@ -201,7 +201,11 @@ test("the live initramfs hook drops live-boot's network and KMS drivers, keeping
   const { isoOutput } = await import('../../src/outputs/iso/index.js');
   const { goldenConfigSchema } = await import('../../src/config/schema.js');
   const config = goldenConfigSchema.parse({ name: 'x', outputs: [{ type: 'iso' }] });
-  assert.deepEqual(isoOutput.initramfsHooks!(config.outputs[0] as never, config), ['outputs/iso/payload/golden-live-trim.hook']);
+  assert.deepEqual(isoOutput.initramfsFiles!(config.outputs[0] as never, config), [
+    'outputs/iso/payload/golden-live-trim.hook',
+    'outputs/iso/payload/00-golden-aslr-off.init-top',
+    'outputs/iso/payload/golden-aslr-restore.init-bottom',
+  ]);
   assert.equal((await run('shellcheck', [hook], { allowFailure: true })).exitCode, 0);
   const dir = tempDir();
   const version = '9.9.9-golden-test';
@@ -233,4 +237,47 @@ test("the live initramfs hook drops live-boot's network and KMS drivers, keeping
   assert.equal(live.gpuDir, false, 'emptied directories are removed');
   const installed = await trim(false);
   assert.equal(installed.left.length, Object.keys(deps).length, 'an initramfs without live-boot is left alone');
+});
+
+test('the live initramfs turns user-space ASLR off at init-top and restores the saved value after every other init-bottom script', async () => {
+  const { isoOutput, LIVE_ASLR_SCRIPTS } = await import('../../src/outputs/iso/index.js');
+  const { initramfsFileDestination } = await import('../../src/steps/initramfs.js');
+  const { goldenConfigSchema } = await import('../../src/config/schema.js');
+  const kept = goldenConfigSchema.parse({ name: 'x', iso: { initramfsAslr: true }, outputs: [{ type: 'iso' }] });
+  assert.deepEqual(isoOutput.initramfsFiles!(kept.outputs[0] as never, kept), ['outputs/iso/payload/golden-live-trim.hook'], 'iso.initramfsAslr: true leaves them out');
+  assert.deepEqual(LIVE_ASLR_SCRIPTS.map(initramfsFileDestination), ['/etc/initramfs-tools/scripts/init-top/00-golden-aslr-off', '/etc/initramfs-tools/scripts/init-bottom/golden-aslr-restore']);
+  assert.equal(initramfsFileDestination('a/golden-live-trim.hook'), '/etc/initramfs-tools/hooks/golden-live-trim');
+  assert.throws(() => initramfsFileDestination('a/script.sh'), /NAME\.hook or NAME\.PHASE/);
+  const [off, restore] = LIVE_ASLR_SCRIPTS.map((f) => join(repoRoot, 'src', f)) as [string, string];
+  for (const script of [off, restore]) assert.equal((await run('shellcheck', ['--shell=sh', script], { allowFailure: true })).exitCode, 0, script);
+  // prereqs, as mkinitramfs asks them: every other init-bottom script of the configuration directory
+  const confdir = tempDir();
+  mkdirSync(join(confdir, 'scripts/init-bottom'), { recursive: true });
+  for (const f of ['golden-aslr-restore', 'zz-local']) writeFileSync(join(confdir, 'scripts/init-bottom', f), '');
+  const prereqs = (await run('sh', [restore, 'prereqs'], { env: { CONFDIR: confdir } })).stdout.trim().split(/\s+/);
+  assert.ok(prereqs.includes('zz-local') && !prereqs.includes('golden-aslr-restore'), prereqs.join(' '));
+  assert.equal((await run('sh', [off, 'prereqs'])).stdout, '');
+  // the boot scripts on a stand-in for the initramfs root
+  const root = (live: boolean) => {
+    const r = tempDir();
+    mkdirSync(join(r, 'proc/sys/kernel'), { recursive: true });
+    mkdirSync(join(r, 'run'));
+    mkdirSync(join(r, 'scripts'));
+    if (live) writeFileSync(join(r, 'scripts/live'), '');
+    return r;
+  };
+  const sysctl = (r: string) => join(r, 'proc/sys/kernel/randomize_va_space');
+  const installed = root(false);
+  writeFileSync(sysctl(installed), '2\n');
+  await run('sh', [off], { env: { GOLDEN_INITRAMFS_ROOT: installed } });
+  assert.equal(readFileSync(sysctl(installed), 'utf8').trim(), '2', 'an initramfs without a live boot script keeps randomisation');
+  const live = root(true);
+  for (const before of ['2', '1', '0']) {
+    writeFileSync(sysctl(live), `${before}\n`);
+    await run('sh', [off], { env: { GOLDEN_INITRAMFS_ROOT: live } });
+    assert.equal(readFileSync(sysctl(live), 'utf8').trim(), '0');
+    await run('sh', [restore], { env: { GOLDEN_INITRAMFS_ROOT: live } });
+    assert.equal(readFileSync(sysctl(live), 'utf8').trim(), before, 'the value from before the initramfs comes back');
+    assert.ok(!existsSync(join(live, 'run/golden-aslr')));
+  }
 });

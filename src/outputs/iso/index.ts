@@ -8,6 +8,9 @@ import { verifyAdditionalFiles } from './additional-files.js';
 import { checkBootFiles } from './boot-files.js';
 import { liveVendor } from './vendor/index.js';
 
+/** User-space ASLR off while a live initramfs runs, back on before init (see the first file). */
+export const LIVE_ASLR_SCRIPTS = ['outputs/iso/payload/00-golden-aslr-off.init-top', 'outputs/iso/payload/golden-aslr-restore.init-bottom'];
+
 export const isoOutput: OutputBuilder<'iso'> = {
   type: 'iso',
   defaultFileName: (config, output) => `${output.name ?? config.name}.iso`,
@@ -18,7 +21,7 @@ export const isoOutput: OutputBuilder<'iso'> = {
   },
   imagePackages: (_output, config) => [...liveVendor(config.distribution.vendor).imagePackages(config.distribution.architecture), ...installerImagePackages(config)],
   installedInitramfsExcludes: (_output, config) => (config.installer ? liveVendor(config.distribution.vendor).liveInitramfsFiles : undefined),
-  initramfsHooks: (_output, config) => liveVendor(config.distribution.vendor).initramfsHooks,
+  initramfsFiles: (_output, config) => [...liveVendor(config.distribution.vendor).initramfsFiles, ...(config.iso.initramfsAslr ? [] : LIVE_ASLR_SCRIPTS)],
   payloadFiles: (_output, config) => (config.installer ? installerPayloadFiles() : []),
   verify: (_output, config) => {
     if (config.distribution.architecture !== 'amd64') {

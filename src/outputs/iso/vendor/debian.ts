@@ -16,7 +16,7 @@ export const debianVendor: LiveVendor = {
   // live-boot-initramfs-tools' hooks and boot script
   liveInitramfsFiles: ['hooks/live', 'hooks/kms', 'scripts/live'],
   // leaves live-boot's network and KMS drivers out of the live initramfs (a third of its size)
-  initramfsHooks: ['outputs/iso/payload/golden-live-trim.hook'],
+  initramfsFiles: ['outputs/iso/payload/golden-live-trim.hook'],
   layerFileNames: (steps) => steps.map((step, i) => `${String(i + 1).padStart(2, '0')}-${step.replace(/[^A-Za-z0-9_-]+/g, '_')}.squashfs`),
   layerManifest: (names) => ({ 'filesystem.module': `${names.join('\n')}\n` }),
   layerArguments: () => [],

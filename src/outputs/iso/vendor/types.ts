@@ -24,8 +24,8 @@ export interface LiveVendor {
   imagePackages(arch: string): string[];
   /** initramfs-tools files (under /usr/share/initramfs-tools) that only the live boot needs: left out of an installed system's initramfs. */
   liveInitramfsFiles: string[];
-  /** initramfs-tools hooks (source files relative to src/) installed into the image for the live initramfs. */
-  initramfsHooks: string[];
+  /** initramfs-tools hooks and boot scripts (source files relative to src/) installed into the image for the live initramfs. */
+  initramfsFiles: string[];
   /** File names of the layers made by `steps` (base first), in stacking order. */
   layerFileNames(steps: readonly string[]): string[];
   /** Files in liveDir that tell the initrd the stacking order (base first), name → content. */

@@ -12,7 +12,7 @@ export const ubuntuVendor: LiveVendor = {
   mediumMountpoint: '/cdrom',
   imagePackages: () => ['linux-generic', 'casper', 'systemd-sysv', 'zstd'],
   // casper's hook and boot scripts
-  initramfsHooks: [],
+  initramfsFiles: [],
   liveInitramfsFiles: ['hooks/casper', 'scripts/casper', 'scripts/casper-bottom', 'scripts/casper-premount', 'scripts/casper-functions', 'scripts/casper-helpers', 'scripts/lupin-helpers'],
   layerFileNames: (steps) => steps.map((_, i) => `${steps.slice(0, i + 1).map((s) => s.replace(/[^A-Za-z0-9_-]+/g, '_')).join('.')}.squashfs`),
   layerManifest: () => ({}),
