@@ -258,20 +258,21 @@ test('the live initramfs turns user-space ASLR off at init-top and restores the 
   assert.ok(prereqs.includes('zz-local') && !prereqs.includes('golden-aslr-restore'), prereqs.join(' '));
   assert.equal((await run('sh', [off, 'prereqs'])).stdout, '');
   // the boot scripts on a stand-in for the initramfs root
-  const root = (live: boolean) => {
+  const root = (cmdline: string) => {
     const r = tempDir();
     mkdirSync(join(r, 'proc/sys/kernel'), { recursive: true });
     mkdirSync(join(r, 'run'));
-    mkdirSync(join(r, 'scripts'));
-    if (live) writeFileSync(join(r, 'scripts/live'), '');
+    writeFileSync(join(r, 'proc/cmdline'), `${cmdline}\n`);
     return r;
   };
   const sysctl = (r: string) => join(r, 'proc/sys/kernel/randomize_va_space');
-  const installed = root(false);
-  writeFileSync(sysctl(installed), '2\n');
-  await run('sh', [off], { env: { GOLDEN_INITRAMFS_ROOT: installed } });
-  assert.equal(readFileSync(sysctl(installed), 'utf8').trim(), '2', 'an initramfs without a live boot script keeps randomisation');
-  const live = root(true);
+  for (const cmdline of ['BOOT_IMAGE=/boot/vmlinuz root=UUID=1234 ro quiet', 'BOOT_IMAGE=/vmlinuz boot=livecd', 'boot=local']) {
+    const other = root(cmdline);
+    writeFileSync(sysctl(other), '2\n');
+    await run('sh', [off], { env: { GOLDEN_INITRAMFS_ROOT: other } });
+    assert.equal(readFileSync(sysctl(other), 'utf8').trim(), '2', `not a live boot, randomisation stays: ${cmdline}`);
+  }
+  const live = root('BOOT_IMAGE=/live/vmlinuz boot=live console=ttyS0');
   for (const before of ['2', '1', '0']) {
     writeFileSync(sysctl(live), `${before}\n`);
     await run('sh', [off], { env: { GOLDEN_INITRAMFS_ROOT: live } });
