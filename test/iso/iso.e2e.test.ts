@@ -128,7 +128,10 @@ test('boots with SeaBIOS; apt installs a pool package with no network; cloud-ini
     vm.send('apt-get update 2>&1 | grep -c "file:/run/live/medium bookworm InRelease"; apt-get update 2>&1 | grep -ci "NO_PUBKEY\\|not signed" ; echo TRUST-CHECK-DONE\n');
     const m = await vm.waitFor(/(\d+)\r?\n(\d+)\r?\nTRUST-CHECK-DONE/, 5 * 60_000, from);
     assert.equal(m[2], '0', 'apt trusts the pool through cdrom.sources');
-    // the initramfs had user-space ASLR off; the running system has it back (full randomisation)
+    // the initramfs had user-space ASLR off (its scripts say so in the kernel log, which goes to this
+    // console); the running system has it back (full randomisation)
+    assert.match(vm.console, /golden: user-space ASLR off while the live initramfs runs \(was 2\)/);
+    assert.match(vm.console, /golden: user-space ASLR back to 2 before init/);
     vm.send('echo ASLR=$(cat /proc/sys/kernel/randomize_va_space)-CHECK\n');
     assert.equal((await vm.waitFor(/ASLR=(\d)-CHECK/, 60_000, from))[1], '2');
   });

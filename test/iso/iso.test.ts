@@ -262,6 +262,7 @@ test('the live initramfs turns user-space ASLR off at init-top and restores the 
     const r = tempDir();
     mkdirSync(join(r, 'proc/sys/kernel'), { recursive: true });
     mkdirSync(join(r, 'run'));
+    mkdirSync(join(r, 'dev'));
     writeFileSync(join(r, 'proc/cmdline'), `${cmdline}\n`);
     return r;
   };
@@ -271,6 +272,7 @@ test('the live initramfs turns user-space ASLR off at init-top and restores the 
     writeFileSync(sysctl(other), '2\n');
     await run('sh', [off], { env: { GOLDEN_INITRAMFS_ROOT: other } });
     assert.equal(readFileSync(sysctl(other), 'utf8').trim(), '2', `not a live boot, randomisation stays: ${cmdline}`);
+    assert.ok(!existsSync(join(other, 'dev/kmsg')), 'and nothing is logged');
   }
   const live = root('BOOT_IMAGE=/live/vmlinuz boot=live console=ttyS0');
   for (const before of ['2', '1', '0']) {
@@ -279,6 +281,7 @@ test('the live initramfs turns user-space ASLR off at init-top and restores the 
     assert.equal(readFileSync(sysctl(live), 'utf8').trim(), '0');
     await run('sh', [restore], { env: { GOLDEN_INITRAMFS_ROOT: live } });
     assert.equal(readFileSync(sysctl(live), 'utf8').trim(), before, 'the value from before the initramfs comes back');
+    assert.equal(readFileSync(join(live, 'dev/kmsg'), 'utf8'), `<5>golden: user-space ASLR back to ${before} before init\n`, 'the kernel log says so');
     assert.ok(!existsSync(join(live, 'run/golden-aslr')));
   }
 });
